@@ -1,0 +1,31 @@
+#!/usr/bin/env node
+// Runs every test/**/*.test.ts with Node's test runner and the tsx loader.
+// Usage: node scripts/run-tests.mjs [substring-filter ...]
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+
+function find(dir) {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return find(path);
+    return name.endsWith('.test.ts') ? [path] : [];
+  });
+}
+
+const filters = process.argv.slice(2);
+const files = find('test')
+  .filter((file) => filters.length === 0 || filters.some((f) => file.includes(f)))
+  .sort();
+if (files.length === 0) {
+  console.error('no test files matched');
+  process.exit(1);
+}
+// Most tests wait on sockets and child processes rather than the CPU, so run a few files at once.
+const concurrency = process.env.TEST_CONCURRENCY ?? '3';
+const result = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-timeout=120000', ...files],
+  { stdio: 'inherit' },
+);
+process.exit(result.status ?? 1);

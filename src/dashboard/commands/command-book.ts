@@ -1,0 +1,163 @@
+// The command records: the one truth for "is this host busy". A host is busy exactly while one of
+// its commands is `running`. Every change is persisted and published as it happens.
+import { randomUUID } from 'node:crypto';
+import { FINAL_COMMAND_STATUSES, type CommandStatus } from '../../protocol/constants.js';
+import type { Command } from '../../protocol/model.js';
+import type { CommandRecord, Store } from '../store/store.js';
+import type { Fanout } from '../hub/fanout.js';
+import type { EventLog } from '../events.js';
+
+/** Finished commands kept in memory and sent in `init`. */
+export const RECENT_COMMANDS_KEPT = 100;
+
+export interface Outcome {
+  status: Exclude<CommandStatus, 'queued' | 'running'>;
+  exit_code: number | null;
+  message: string;
+}
+
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+export function toWireCommand(record: CommandRecord): Command {
+  return {
+    id: record.id,
+    host_id: record.host_id,
+    command: record.command,
+    status: record.status,
+    exit_code: record.exit_code,
+    message: record.message,
+    created_at: new Date(record.created_at).toISOString(),
+    started_at: iso(record.started_at),
+    finished_at: iso(record.finished_at),
+    output_lines: record.output_lines,
+  };
+}
+
+export class CommandBook {
+  private readonly byId = new Map<string, CommandRecord>();
+  private readonly runningByHost = new Map<string, CommandRecord>();
+  /** Ids of finished commands in memory, oldest first. */
+  private readonly finishedIds: string[] = [];
+  /** Told when a host's running command changes, so the host is published again. */
+  hostChanged: (hostId: string) => void = () => {};
+
+  constructor(
+    private readonly store: Store,
+    private readonly fanout: Fanout,
+    private readonly events: EventLog,
+    records: readonly CommandRecord[],
+  ) {
+    // Oldest first, so that a newer running command of the same host wins.
+    for (const record of [...records].sort((a, b) => a.created_at - b.created_at)) {
+      this.byId.set(record.id, record);
+      if (record.status === 'running') this.setRunning(record);
+      else if (record.status !== 'queued') this.finishedIds.push(record.id);
+    }
+  }
+
+  get(id: string): CommandRecord | undefined {
+    return this.byId.get(id) ?? this.store.readCommand(id);
+  }
+
+  runningFor(hostId: string): CommandRecord | undefined {
+    return this.runningByHost.get(hostId);
+  }
+
+  /** Running and recent commands, newest first, for `init`. */
+  snapshot(): Command[] {
+    return [...this.byId.values()].sort((a, b) => b.created_at - a.created_at).map(toWireCommand);
+  }
+
+  create(hostId: string, command: string, now = Date.now()): CommandRecord {
+    const record: CommandRecord = {
+      id: randomUUID(),
+      host_id: hostId,
+      command,
+      status: 'queued',
+      exit_code: null,
+      message: '',
+      created_at: now,
+      started_at: null,
+      finished_at: null,
+      output_lines: 0,
+      agent_seq_next: 0,
+    };
+    this.byId.set(record.id, record);
+    this.store.putCommand(record);
+    this.fanout.publishState('command_queued', { command: toWireCommand(record) });
+    return record;
+  }
+
+  /** The agent has the command: the host is busy with it until it ends. */
+  start(record: CommandRecord, now = Date.now()): void {
+    record.status = 'running';
+    record.started_at ??= now;
+    this.setRunning(record);
+    this.persistAndPublish(record);
+    this.hostChanged(record.host_id);
+  }
+
+  /**
+   * Ends a command. A command that already ended stays as it was (a duplicate or late report changes
+   * nothing), except `lost`, which only meant "we do not know": a real report settles it.
+   */
+  finish(record: CommandRecord, outcome: Outcome, now = Date.now()): boolean {
+    if (FINAL_COMMAND_STATUSES.has(record.status)) return false;
+    if (record.status === 'lost' && outcome.status === 'lost') return false;
+    const wasRunning = this.runningByHost.get(record.host_id) === record;
+    record.status = outcome.status;
+    record.exit_code = outcome.exit_code;
+    record.message = outcome.message;
+    record.finished_at = now;
+    if (wasRunning) this.runningByHost.delete(record.host_id);
+    this.byId.set(record.id, record);
+    this.rememberFinished(record.id);
+    this.persistAndPublish(record);
+    if (wasRunning) this.hostChanged(record.host_id);
+    const level = outcome.status === 'succeeded' ? 'info' : outcome.status === 'stopped' ? 'warn' : 'error';
+    const detail = outcome.message ? `: ${outcome.message}` : '';
+    this.events.record(level, `${record.command} on ${record.host_id} ${outcome.status}${detail}`, record.host_id);
+    return true;
+  }
+
+  /** Persists a command whose counters changed (output lines); browsers learn of lines by `command_output`. */
+  touch(record: CommandRecord): void {
+    this.store.putCommand(record);
+  }
+
+  /**
+   * The command an agent's report is about: by id (v1), or else the host's running command when the
+   * name matches (v0). Undefined when there is none; such a report changes nothing.
+   */
+  findReported(hostId: string, commandId: string | undefined, name: string | null | undefined): CommandRecord | undefined {
+    if (commandId !== undefined) {
+      const record = this.get(commandId);
+      return record?.host_id === hostId ? record : undefined;
+    }
+    const running = this.runningFor(hostId);
+    return running && (name === undefined || name === null || running.command === name) ? running : undefined;
+  }
+
+  private setRunning(record: CommandRecord): void {
+    const previous = this.runningByHost.get(record.host_id);
+    this.runningByHost.set(record.host_id, record);
+    // Two running commands for one host cannot both be true; the older one is no longer followed.
+    if (previous && previous !== record) {
+      this.finish(previous, { status: 'lost', exit_code: null, message: `superseded by ${record.command} ${record.id}` });
+    }
+  }
+
+  private rememberFinished(id: string): void {
+    if (this.finishedIds.includes(id)) return;
+    this.finishedIds.push(id);
+    while (this.finishedIds.length > RECENT_COMMANDS_KEPT) {
+      const evicted = this.finishedIds.shift();
+      if (evicted !== undefined) this.byId.delete(evicted);
+    }
+  }
+
+  private persistAndPublish(record: CommandRecord): void {
+    this.store.putCommand(record);
+    this.fanout.publishState('command_update', { command: toWireCommand(record) });
+  }
+}

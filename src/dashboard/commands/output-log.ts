@@ -1,0 +1,88 @@
+// Output lines of commands: numbered, stored, fanned out, and replayed from any point.
+//
+// The dashboard numbers every command's lines 0, 1, 2, … itself, so browsers always see a dense
+// sequence. A v1 agent numbers its lines too; the dashboard uses that number only to drop lines it
+// already has (a resend after a reconnect) and to say so when some never arrived.
+import type { OutputLine, Stream } from '../../protocol/model.js';
+import type { CommandRecord, Store, StoredLine } from '../store/store.js';
+import type { Fanout } from '../hub/fanout.js';
+import type { CommandBook } from './command-book.js';
+
+/** Lines one replay answer carries at most; the browser asks again for the rest. */
+export const REPLAY_LINES_MAX = 5_000;
+
+export interface Replay {
+  lines: OutputLine[];
+  /** More lines follow the last one returned. */
+  more: boolean;
+}
+
+export class OutputLog {
+  /** Lines handed to the store and not yet durable, per command, in seq order. */
+  private readonly pending = new Map<string, StoredLine[]>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly fanout: Fanout,
+    private readonly commands: CommandBook,
+  ) {
+    store.onOutputDurable((commandId, throughSeq) => this.trimDurable(commandId, throughSeq));
+  }
+
+  /** v0: one line without a number. */
+  appendLine(record: CommandRecord, stream: Stream, line: string): void {
+    this.accept(record, [{ seq: record.output_lines, stream, line }]);
+  }
+
+  /** v1: numbered lines; repeats are dropped, a gap is marked by a line saying how many are missing. */
+  appendNumbered(record: CommandRecord, lines: readonly { seq: number; stream: Stream; line: string }[]): void {
+    const accepted: StoredLine[] = [];
+    for (const { seq, stream, line } of lines) {
+      if (seq < record.agent_seq_next) continue;
+      if (seq > record.agent_seq_next) {
+        const missing = seq - record.agent_seq_next;
+        const text = `[nixfleet] ${missing} output line${missing === 1 ? '' : 's'} of this command never reached the dashboard`;
+        accepted.push({ seq: record.output_lines + accepted.length, stream: 'stderr', line: text });
+      }
+      accepted.push({ seq: record.output_lines + accepted.length, stream, line });
+      record.agent_seq_next = seq + 1;
+    }
+    this.accept(record, accepted);
+  }
+
+  private accept(record: CommandRecord, lines: StoredLine[]): void {
+    if (lines.length === 0) return;
+    record.output_lines += lines.length;
+    let pending = this.pending.get(record.id);
+    if (!pending) {
+      pending = [];
+      this.pending.set(record.id, pending);
+    }
+    for (const line of lines) pending.push(line);
+    this.store.appendOutput(record.id, lines);
+    this.commands.touch(record);
+    this.fanout.publishOutput(record.host_id, record.id, record.command, lines);
+  }
+
+  private trimDurable(commandId: string, throughSeq: number): void {
+    const pending = this.pending.get(commandId);
+    if (!pending) return;
+    let keepFrom = 0;
+    while (keepFrom < pending.length && (pending[keepFrom]?.seq ?? Infinity) <= throughSeq) keepFrom++;
+    if (keepFrom === pending.length) this.pending.delete(commandId);
+    else pending.splice(0, keepFrom);
+  }
+
+  /** Every line of the command from `fromSeq` on, up to `limit`: stored ones, then ones still on their way to the disk. */
+  replay(record: CommandRecord, fromSeq: number, limit = REPLAY_LINES_MAX): Replay {
+    const pending = this.pending.get(record.id) ?? [];
+    const firstPendingSeq = pending[0]?.seq ?? record.output_lines;
+    const lines: OutputLine[] = fromSeq < firstPendingSeq ? this.store.readOutput(record.id, fromSeq, firstPendingSeq, limit) : [];
+    for (const line of pending) {
+      if (lines.length >= limit) break;
+      if (line.seq >= fromSeq) lines.push(line);
+    }
+    const last = lines[lines.length - 1];
+    return { lines, more: lines.length >= limit && last !== undefined && last.seq + 1 < record.output_lines };
+  }
+}

@@ -1,0 +1,133 @@
+// The dashboard's settings, read once from the environment (PROTOCOL.md section 7).
+import path from 'node:path';
+
+export class ConfigError extends Error {
+  readonly code = 'bad_config';
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+  }
+}
+
+export interface DashboardConfig {
+  listenHost: string;
+  listenPort: number;
+  dataDir: string;
+  passwordHash: string | undefined;
+  password: string | undefined;
+  agentToken: string | undefined;
+  sessionSecret: string | undefined;
+  totpSecret: string | undefined;
+  sessionDurationMs: number;
+  rateLimit: number;
+  rateWindowMs: number;
+  allowedOrigins: string[];
+  pingIntervalMs: number;
+  offlineTimeoutMs: number;
+  maxMessageBytes: number;
+  /** Outbound bytes a browser may fall behind before it is cut with 4008. */
+  browserQueueBytes: number;
+  /** Outbound bytes an agent may fall behind before it is cut with 4008. */
+  agentQueueBytes: number;
+  /** How long writes gather before they go to SQLite in one transaction. */
+  storeFlushIntervalMs: number;
+  logLevel: string;
+}
+
+const DURATION_UNITS_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** Reads `500ms`, `30s`, `5m`, `24h`, and Go's compound form such as `1h30m`. */
+export function parseDuration(text: string): number | null {
+  const trimmed = text.trim();
+  if (!/^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h|d))+$/.test(trimmed)) return null;
+  let total = 0;
+  for (const match of trimmed.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h|d)/g)) {
+    total += Number(match[1]) * (DURATION_UNITS_MS[match[2] ?? ''] ?? NaN);
+  }
+  return Number.isFinite(total) ? Math.round(total) : null;
+}
+
+const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, kb: 1e3, mb: 1e6, gb: 1e9, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3 };
+
+/** Reads `1MiB`, `512KiB`, `2MB`, or a plain number of bytes. */
+export function parseSize(text: string): number | null {
+  const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(text.trim());
+  const unit = SIZE_UNITS[(match?.[2] ?? '').toLowerCase()];
+  if (!match || unit === undefined) return null;
+  return Math.floor(Number(match[1]) * unit);
+}
+
+/** Reads `:8000`, `0.0.0.0:8000`, `127.0.0.1:0`, `[::]:8000`, or a bare port. */
+export function parseListen(text: string): { host: string; port: number } | null {
+  const match = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(text.trim()) ?? /^()()(\d+)$/.exec(text.trim());
+  if (!match) return null;
+  const port = Number(match[3]);
+  if (!Number.isInteger(port) || port > 65_535) return null;
+  const host = match[1] ?? match[2] ?? '';
+  return { host: host === '' ? '0.0.0.0' : host, port };
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function read<T>(env: Env, name: string, fallback: string, parse: (text: string) => T | null, expected: string): T {
+  const text = env[name] ?? fallback;
+  const value = parse(text);
+  if (value === null) throw new ConfigError(name, `expected ${expected}, got "${text}"`);
+  return value;
+}
+
+function optional(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value ? value : undefined;
+}
+
+const positiveInt = (text: string): number | null => (/^\d+$/.test(text.trim()) && Number(text) > 0 ? Number(text) : null);
+const duration = 'a duration such as 500ms, 30s, 5m or 24h';
+
+export function loadConfig(env: Env = process.env): DashboardConfig {
+  const listen = read(env, 'NIXFLEET_LISTEN', ':8000', parseListen, 'host:port such as :8000');
+  const passwordHash = optional(env, 'NIXFLEET_PASSWORD_HASH');
+  if (passwordHash && !/^\$2[aby]\$\d\d\$/.test(passwordHash) && !passwordHash.startsWith('$argon2id$')) {
+    throw new ConfigError('NIXFLEET_PASSWORD_HASH', 'expected a bcrypt ($2a$/$2b$/$2y$) or argon2id hash');
+  }
+  const totpSecret = optional(env, 'NIXFLEET_TOTP_SECRET');
+  if (totpSecret && !/^[A-Z2-7]+=*$/i.test(totpSecret.replace(/\s/g, ''))) {
+    throw new ConfigError('NIXFLEET_TOTP_SECRET', 'expected a base32 secret');
+  }
+  const config: DashboardConfig = {
+    listenHost: listen.host,
+    listenPort: listen.port,
+    dataDir: path.resolve(env.NIXFLEET_DATA_DIR?.trim() || './data'),
+    passwordHash,
+    password: env.NIXFLEET_PASSWORD || undefined,
+    agentToken: optional(env, 'NIXFLEET_AGENT_TOKEN'),
+    sessionSecret: optional(env, 'NIXFLEET_SESSION_SECRET'),
+    totpSecret: totpSecret?.replace(/\s/g, '').toUpperCase(),
+    sessionDurationMs: read(env, 'NIXFLEET_SESSION_DURATION', '24h', parseDuration, duration),
+    rateLimit: read(env, 'NIXFLEET_RATE_LIMIT', '5', positiveInt, 'a positive whole number'),
+    rateWindowMs: read(env, 'NIXFLEET_RATE_WINDOW', '1m', parseDuration, duration),
+    allowedOrigins: (env.NIXFLEET_ALLOWED_ORIGINS ?? '')
+      .split(',')
+      .map((origin) => origin.trim().replace(/\/+$/, ''))
+      .filter(Boolean),
+    pingIntervalMs: read(env, 'NIXFLEET_PING_INTERVAL', '30s', parseDuration, duration),
+    offlineTimeoutMs: read(env, 'NIXFLEET_OFFLINE_TIMEOUT', '30s', parseDuration, duration),
+    maxMessageBytes: read(env, 'NIXFLEET_MAX_MESSAGE', '1MiB', parseSize, 'a size such as 1MiB'),
+    browserQueueBytes: read(env, 'NIXFLEET_BROWSER_QUEUE', '16MiB', parseSize, 'a size such as 16MiB'),
+    agentQueueBytes: read(env, 'NIXFLEET_AGENT_QUEUE', '1MiB', parseSize, 'a size such as 1MiB'),
+    storeFlushIntervalMs: read(env, 'NIXFLEET_STORE_FLUSH_INTERVAL', '20ms', parseDuration, duration),
+    logLevel: env.NIXFLEET_LOG_LEVEL?.trim() || 'info',
+  };
+  for (const [name, value] of [
+    ['NIXFLEET_SESSION_DURATION', config.sessionDurationMs],
+    ['NIXFLEET_RATE_WINDOW', config.rateWindowMs],
+    ['NIXFLEET_PING_INTERVAL', config.pingIntervalMs],
+    ['NIXFLEET_OFFLINE_TIMEOUT', config.offlineTimeoutMs],
+    ['NIXFLEET_MAX_MESSAGE', config.maxMessageBytes],
+  ] as const) {
+    if (value <= 0) throw new ConfigError(name, 'must be greater than zero');
+  }
+  return config;
+}

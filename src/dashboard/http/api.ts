@@ -1,0 +1,53 @@
+// The JSON API: the session, the hosts, commands and their output.
+import {
+  CommandIdParams,
+  DispatchCommandBody,
+  HostIdParams,
+  OutputQuery,
+} from '../../protocol/http.js';
+import { dispatchCommand } from '../commands/dispatch.js';
+import { toWireCommand } from '../commands/command-book.js';
+import { requireCsrf, requireSession } from './guards.js';
+import type { App, DashboardContext } from './context.js';
+
+/** Lines one output answer carries unless the client asks for fewer. */
+export const OUTPUT_PAGE_LINES_DEFAULT = 10_000;
+export const OUTPUT_PAGE_LINES_MAX = 100_000;
+
+export function apiRoutes(app: App, ctx: DashboardContext): void {
+  const { hub } = ctx;
+  const { fleet, commands, output } = hub.parts;
+
+  app.get('/api/session', { preHandler: requireSession }, async (request) => {
+    const session = request.session;
+    if (!session) throw new Error('requireSession let a request without a session through');
+    return { csrf_token: session.csrf_token, expires_at: new Date(session.expires_at).toISOString() };
+  });
+
+  app.get('/api/hosts', { preHandler: requireSession }, async () => ({ hosts: fleet.snapshot() }));
+
+  app.post(
+    '/api/hosts/:id/command',
+    { preHandler: requireCsrf, schema: { params: HostIdParams, body: DispatchCommandBody } },
+    async (request, reply) => {
+      const result = dispatchCommand(hub, request.params.id, request.body.command, `admin at ${request.ip}`);
+      if (!result.ok) return reply.code(result.httpStatus).send({ error: result.error, message: result.message });
+      return reply.code(202).send({ status: 'queued', command_id: result.command.id });
+    },
+  );
+
+  app.get(
+    '/api/commands/:id/output',
+    {
+      preHandler: requireSession,
+      schema: { params: CommandIdParams, querystring: OutputQuery },
+    },
+    async (request, reply) => {
+      const record = commands.get(request.params.id);
+      if (!record) return reply.code(404).send({ error: 'unknown_command', message: `no command "${request.params.id}"` });
+      const limit = Math.min(request.query.limit ?? OUTPUT_PAGE_LINES_DEFAULT, OUTPUT_PAGE_LINES_MAX);
+      const { lines, more } = output.replay(record, request.query.from_seq ?? 0, limit);
+      return { command: toWireCommand(record), lines, more };
+    },
+  );
+}

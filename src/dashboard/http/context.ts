@@ -1,0 +1,31 @@
+// What the HTTP routes are given: the dashboard's parts, read-only.
+import type { FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Logger } from 'pino';
+import type { DashboardConfig } from '../config.js';
+import type { Credentials } from '../auth/credentials.js';
+import type { SessionBook } from '../auth/sessions.js';
+import type { RateLimiter } from '../auth/rate-limiter.js';
+import type { TotpGate } from '../auth/totp.js';
+import type { Store } from '../store/store.js';
+import type { Hub } from '../hub/hub.js';
+import type { SessionRecord } from '../store/store.js';
+
+export interface DashboardContext {
+  config: DashboardConfig;
+  credentials: Credentials;
+  store: Store;
+  hub: Hub;
+  sessions: SessionBook;
+  loginLimiter: RateLimiter;
+  totp: TotpGate | null;
+}
+
+export type App = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, Logger, TypeBoxTypeProvider>;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The live session of the request's cookie, or null. */
+    session: SessionRecord | null;
+  }
+}

@@ -1,0 +1,58 @@
+// Logging in and out.
+import { LoginBody } from '../../protocol/http.js';
+import { SESSION_COOKIE } from '../../protocol/constants.js';
+import { verifyPassword } from '../auth/passwords.js';
+import { requireCsrf } from './guards.js';
+import { loginPage } from './pages/login-page.js';
+import type { App, DashboardContext } from './context.js';
+
+export function loginRoutes(app: App, ctx: DashboardContext): void {
+  const { config, credentials, sessions, loginLimiter, totp } = ctx;
+  const { events } = ctx.hub.parts;
+  const form = (message?: string) => loginPage({ totp: totp !== null, ...(message ? { message } : {}) });
+
+  app.get('/login', async (request, reply) => {
+    if (request.session) return reply.redirect('/', 303);
+    return reply.type('text/html; charset=utf-8').send(form());
+  });
+
+  app.post('/login', { schema: { body: LoginBody } }, async (request, reply) => {
+    const address = request.ip;
+    reply.type('text/html; charset=utf-8');
+    if (loginLimiter.isLimited(address)) {
+      const wait = loginLimiter.retryAfterSeconds(address);
+      events.record('warn', `login refused for ${address}: too many attempts`);
+      return reply.code(429).header('retry-after', String(wait)).send(form(`Too many attempts. Try again in ${wait} s.`));
+    }
+    const passwordOk = await verifyPassword(credentials.passwordHash, request.body.password);
+    const codeOk = passwordOk && (totp === null || totp.check(request.body.totp ?? ''));
+    if (!passwordOk || !codeOk) {
+      loginLimiter.record(address);
+      const why = passwordOk ? 'wrong or reused authenticator code' : 'wrong password';
+      events.record('warn', `failed login from ${address}: ${why}`);
+      return reply.code(401).send(form(passwordOk ? 'Wrong or already used authenticator code.' : 'Wrong password.'));
+    }
+    const { token, record } = sessions.create(address);
+    events.record('info', `login from ${address}`);
+    reply.setCookie(SESSION_COOKIE, token, {
+      signed: true,
+      httpOnly: true,
+      sameSite: 'lax',
+      path: '/',
+      secure: request.protocol === 'https',
+      maxAge: Math.floor(config.sessionDurationMs / 1000),
+    });
+    request.log.debug({ expires: record.expires_at }, 'session started');
+    return reply.redirect('/', 303);
+  });
+
+  app.post('/logout', { preHandler: requireCsrf }, async (request, reply) => {
+    const session = request.session;
+    if (session) {
+      sessions.end(session.id_hash);
+      events.record('info', `logout from ${request.ip}`);
+    }
+    reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    return reply.redirect('/login', 303);
+  });
+}

@@ -1,0 +1,54 @@
+// GET /ws: the one WebSocket endpoint. The kind of peer is decided here, at the upgrade, by its
+// credentials: a bearer token makes an agent, a session cookie a browser. Anything else gets an
+// HTTP error and no socket.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { safeEqual, sha256Hex } from '../auth/tokens.js';
+import type { App, DashboardContext } from './context.js';
+
+type PeerIdentity = { kind: 'agent' } | { kind: 'browser' };
+
+/** Whether a browser's Origin is this dashboard (same host) or one the admin allowed. */
+export function originAllowed(request: FastifyRequest, allowedOrigins: readonly string[]): boolean {
+  const origin = request.headers.origin;
+  if (origin === undefined) return true; // Not a browser: CSWSH needs a browser to carry the cookie.
+  if (allowedOrigins.includes(origin.replace(/\/+$/, ''))) return true;
+  try {
+    return new URL(origin).host === request.headers.host;
+  } catch {
+    return false;
+  }
+}
+
+export function wsRoute(app: App, ctx: DashboardContext): void {
+  const identities = new WeakMap<FastifyRequest, PeerIdentity>();
+
+  async function authenticate(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const authorization = request.headers.authorization;
+    if (authorization !== undefined) {
+      const token = /^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1];
+      if (!token || !safeEqual(sha256Hex(token), ctx.credentials.agentTokenHash)) {
+        await reply.code(401).send({ error: 'unauthorized', message: 'unknown agent token' });
+        return;
+      }
+      identities.set(request, { kind: 'agent' });
+      return;
+    }
+    if (!request.session) {
+      await reply.code(401).send({ error: 'unauthorized', message: 'an agent token or a session cookie is required' });
+      return;
+    }
+    if (!originAllowed(request, ctx.config.allowedOrigins)) {
+      await reply.code(403).send({ error: 'forbidden_origin', message: 'cross-site WebSocket connections are refused' });
+      return;
+    }
+    identities.set(request, { kind: 'browser' });
+  }
+
+  app.get('/ws', { websocket: true, preValidation: authenticate }, (socket, request) => {
+    const identity = identities.get(request);
+    const session = request.session;
+    if (identity?.kind === 'agent') ctx.hub.attachAgent(socket, request.ip);
+    else if (identity?.kind === 'browser' && session) ctx.hub.attachBrowser(socket, request.ip, session);
+    else socket.terminate();
+  });
+}

@@ -1,0 +1,78 @@
+// What a browser's frames mean. A browser reads state and output; it can never speak as an agent.
+import type WebSocket from 'ws';
+import { ErrorCode } from '../../protocol/constants.js';
+import type { BrowserToDashboardMessage, GetOutputPayload } from '../../protocol/browser.js';
+import { decodeBrowserMessage, isAgentMessageType, parseEnvelope } from '../../protocol/frame.js';
+import type { Peer } from './peer.js';
+import type { Hub } from './hub.js';
+
+export class BrowserConnection {
+  constructor(
+    readonly peer: Peer,
+    private readonly hub: Hub,
+    readonly sessionIdHash: string,
+  ) {}
+
+  /** Sends `init` and joins the fan-out. */
+  start(): void {
+    this.hub.parts.fanout.addBrowser(this.peer, () => this.sendInit());
+  }
+
+  private sendInit(): void {
+    const { fleet, commands, fanout } = this.hub.parts;
+    this.peer.sendMessage({
+      type: 'init',
+      payload: { hosts: fleet.snapshot(), commands: commands.snapshot(), version: fanout.currentVersion },
+    });
+  }
+
+  onFrame(data: WebSocket.RawData, isBinary: boolean): void {
+    this.peer.alive = true;
+    if (isBinary) {
+      this.peer.rejectFrame('binary frames are not accepted: send JSON text');
+      return;
+    }
+    const envelope = parseEnvelope(data.toString());
+    if (!envelope.ok) {
+      this.peer.rejectFrame(envelope.reason);
+      return;
+    }
+    if (isAgentMessageType(envelope.message.type)) {
+      this.peer.rejectFrame(`browsers cannot send ${envelope.message.type}`, ErrorCode.forbidden);
+      return;
+    }
+    const decoded = decodeBrowserMessage(envelope.message);
+    if (!decoded.ok) {
+      this.peer.rejectFrame(decoded.reason);
+      return;
+    }
+    this.apply(decoded.message);
+  }
+
+  private apply(message: BrowserToDashboardMessage): void {
+    switch (message.type) {
+      case 'get_state':
+        // Flushing first puts init after everything this browser was already sent.
+        this.hub.parts.fanout.flush();
+        return this.sendInit();
+      case 'get_output':
+        return this.replay(message.payload);
+    }
+  }
+
+  private replay(payload: GetOutputPayload): void {
+    const { commands, output, fanout } = this.hub.parts;
+    const record = commands.get(payload.command_id);
+    if (!record) {
+      this.peer.sendError(ErrorCode.unknownCommand, `no command ${payload.command_id}`);
+      return;
+    }
+    // Lines published but not yet sent go out first; the replay then reaches up to the live stream.
+    fanout.flush();
+    const { lines, more } = output.replay(record, payload.from_seq ?? 0);
+    this.peer.sendMessage({
+      type: 'command_output',
+      payload: { host_id: record.host_id, command_id: record.id, command: record.command, lines, more },
+    });
+  }
+}

@@ -1,0 +1,119 @@
+// Fan-out to browsers. Every message is serialized once, whatever the number of browsers; output
+// lines that arrive within one turn of the event loop are coalesced into one frame per command.
+// Messages leave in the order they were published, and state changes carry a gap-free version.
+import type { Store } from '../store/store.js';
+import type { Peer } from './peer.js';
+import type { OutputLine } from '../../protocol/model.js';
+import type { UnversionedBrowserMessage, VersionedBrowserMessage } from '../../protocol/browser.js';
+
+const VERSION_META_KEY = 'version';
+
+interface OutputBatch {
+  host_id: string;
+  command_id: string;
+  command: string;
+  lines: OutputLine[];
+}
+
+type Queued = Buffer | OutputBatch;
+
+export class Fanout {
+  private version: number;
+  private readonly browsers = new Set<Peer>();
+  private queue: Queued[] = [];
+  /** The batch of each command still open for more lines in this turn. */
+  private openBatches = new Map<string, OutputBatch>();
+  private scheduledAt: number | null = null;
+
+  /** `meta` is what the store loaded at start: the version counter continues from it. */
+  constructor(
+    private readonly store: Store,
+    meta: ReadonlyMap<string, string>,
+  ) {
+    this.version = Number(meta.get(VERSION_META_KEY) ?? 0) || 0;
+  }
+
+  get currentVersion(): number {
+    return this.version;
+  }
+
+  get browserCount(): number {
+    return this.browsers.size;
+  }
+
+  /** How long queued messages have waited for their flush; /health uses it to tell the hub is alive. */
+  flushDelayMs(now = Date.now()): number {
+    return this.scheduledAt === null ? 0 : now - this.scheduledAt;
+  }
+
+  /** Publishes a state change: it takes the next version, persisted with the state it describes. */
+  publishState<M extends VersionedBrowserMessage>(type: M['type'], payload: M['payload']): number {
+    this.version += 1;
+    this.store.setMeta(VERSION_META_KEY, String(this.version));
+    this.enqueue(Buffer.from(JSON.stringify({ type, payload, version: this.version })));
+    return this.version;
+  }
+
+  /** Publishes a message that is not state (progress, events). */
+  publish<M extends UnversionedBrowserMessage>(type: M['type'], payload: M['payload']): void {
+    this.enqueue(Buffer.from(JSON.stringify({ type, payload })));
+  }
+
+  publishOutput(hostId: string, commandId: string, command: string, lines: readonly OutputLine[]): void {
+    if (lines.length === 0) return;
+    let batch = this.openBatches.get(commandId);
+    if (!batch) {
+      batch = { host_id: hostId, command_id: commandId, command, lines: [] };
+      this.openBatches.set(commandId, batch);
+      this.queue.push(batch);
+      this.schedule();
+    }
+    for (const line of lines) batch.lines.push(line);
+  }
+
+  private enqueue(frame: Buffer): void {
+    // Lines published after this message must arrive after it, so they start new batches.
+    this.openBatches.clear();
+    this.queue.push(frame);
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.scheduledAt !== null) return;
+    this.scheduledAt = Date.now();
+    setImmediate(() => this.flush());
+  }
+
+  /** Sends everything queued to every browser now. */
+  flush(): void {
+    this.scheduledAt = null;
+    if (this.queue.length === 0) return;
+    const frames = this.queue.map((item) =>
+      Buffer.isBuffer(item) ? item : Buffer.from(JSON.stringify({ type: 'command_output', payload: item })),
+    );
+    this.queue = [];
+    this.openBatches.clear();
+    for (const browser of this.browsers) {
+      for (const frame of frames) {
+        if (!browser.send(frame)) {
+          this.browsers.delete(browser);
+          break;
+        }
+      }
+    }
+  }
+
+  /**
+   * Adds a browser after sending it `init`: everything published before is flushed first, so the
+   * browser's stream is exactly init(version), then version + 1, version + 2, …
+   */
+  addBrowser(browser: Peer, sendInit: () => void): void {
+    this.flush();
+    sendInit();
+    this.browsers.add(browser);
+  }
+
+  removeBrowser(browser: Peer): void {
+    this.browsers.delete(browser);
+  }
+}

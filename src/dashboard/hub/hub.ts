@@ -1,0 +1,125 @@
+// The hub: every open socket, which host each agent speaks for, which session each browser belongs
+// to, and the keepalive that finds the dead ones. What a frame means is decided by the connection
+// classes; what it changes, by the fleet and the command book.
+import type WebSocket from 'ws';
+import type { Logger } from 'pino';
+import { CloseCode } from '../../protocol/constants.js';
+import type { Fleet } from '../fleet/fleet.js';
+import type { CommandBook } from '../commands/command-book.js';
+import type { OutputLog } from '../commands/output-log.js';
+import type { EventLog } from '../events.js';
+import type { SessionRecord } from '../store/store.js';
+import type { Fanout } from './fanout.js';
+import { Peer } from './peer.js';
+import { AgentConnection } from './agent-connection.js';
+import { BrowserConnection } from './browser-connection.js';
+
+export interface HubParts {
+  fleet: Fleet;
+  commands: CommandBook;
+  output: OutputLog;
+  fanout: Fanout;
+  events: EventLog;
+  log: Logger;
+}
+
+export interface HubLimits {
+  pingIntervalMs: number;
+  agentQueueBytes: number;
+  browserQueueBytes: number;
+}
+
+export class Hub {
+  private readonly peers = new Set<Peer>();
+  private readonly agentsByHost = new Map<string, AgentConnection>();
+  private readonly browsersBySession = new Map<string, Set<BrowserConnection>>();
+  private readonly keepalive: NodeJS.Timeout;
+  private lastKeepaliveAt = Date.now();
+
+  constructor(
+    readonly parts: HubParts,
+    private readonly limits: HubLimits,
+  ) {
+    this.keepalive = setInterval(() => {
+      this.lastKeepaliveAt = Date.now();
+      for (const peer of this.peers) peer.ping();
+    }, limits.pingIntervalMs);
+  }
+
+  /** How late the keepalive tick is; a stuck hub shows here. */
+  keepaliveLagMs(now = Date.now()): number {
+    return Math.max(0, now - this.lastKeepaliveAt - this.limits.pingIntervalMs);
+  }
+
+  get counts(): { agents: number; browsers: number } {
+    let browsers = 0;
+    for (const set of this.browsersBySession.values()) browsers += set.size;
+    return { agents: this.peers.size - browsers, browsers };
+  }
+
+  attachAgent(socket: WebSocket, address: string): AgentConnection {
+    const peer = this.track(socket, { kind: 'agent', address, queueCapBytes: this.limits.agentQueueBytes });
+    const connection = new AgentConnection(peer, this);
+    socket.on('message', (data, isBinary) => connection.onFrame(data, isBinary));
+    socket.on('close', () => connection.onClose());
+    return connection;
+  }
+
+  attachBrowser(socket: WebSocket, address: string, session: SessionRecord): BrowserConnection {
+    const peer = this.track(socket, { kind: 'browser', address, queueCapBytes: this.limits.browserQueueBytes });
+    const connection = new BrowserConnection(peer, this, session.id_hash);
+    let set = this.browsersBySession.get(session.id_hash);
+    if (!set) {
+      set = new Set();
+      this.browsersBySession.set(session.id_hash, set);
+    }
+    set.add(connection);
+    socket.on('message', (data, isBinary) => connection.onFrame(data, isBinary));
+    socket.on('close', () => {
+      set.delete(connection);
+      if (set.size === 0 && this.browsersBySession.get(session.id_hash) === set) this.browsersBySession.delete(session.id_hash);
+      this.parts.fanout.removeBrowser(peer);
+    });
+    connection.start();
+    return connection;
+  }
+
+  private track(socket: WebSocket, options: ConstructorParameters<typeof Peer>[1]): Peer {
+    const peer = new Peer(socket, options);
+    this.peers.add(peer);
+    socket.on('close', () => this.peers.delete(peer));
+    socket.on('error', (err) => this.parts.log.debug({ err, address: options.address }, `${options.kind} socket error`));
+    return peer;
+  }
+
+  agentFor(hostId: string): AgentConnection | undefined {
+    return this.agentsByHost.get(hostId);
+  }
+
+  /** Makes `connection` the agent of the host; an older connection for it is closed as replaced. */
+  claimHost(connection: AgentConnection, hostId: string): void {
+    const previous = this.agentsByHost.get(hostId);
+    this.agentsByHost.set(hostId, connection);
+    if (previous && previous !== connection) previous.peer.close(CloseCode.replaced, 'replaced by a newer connection');
+  }
+
+  /** Returns true when `connection` still was the host's agent (and so the host is now disconnected). */
+  releaseHost(connection: AgentConnection, hostId: string): boolean {
+    if (this.agentsByHost.get(hostId) !== connection) return false;
+    this.agentsByHost.delete(hostId);
+    return true;
+  }
+
+  /** Closes the sockets of a session that ended. */
+  closeSession(idHash: string): void {
+    for (const connection of this.browsersBySession.get(idHash) ?? []) {
+      connection.peer.close(CloseCode.sessionEnded, 'session ended');
+    }
+  }
+
+  /** Closes every socket (shutdown) and stops the keepalive. */
+  close(code: number = CloseCode.goingAway, reason = 'dashboard shutting down'): void {
+    clearInterval(this.keepalive);
+    for (const peer of this.peers) peer.close(code, reason);
+  }
+}

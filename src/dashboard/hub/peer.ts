@@ -1,0 +1,94 @@
+// One open WebSocket, agent or browser: its ordered outbound queue with a byte cap, its keepalive
+// state and its tolerance for bad frames. What the frames mean is decided elsewhere.
+import WebSocket from 'ws';
+import { CloseCode, ErrorCode, type ErrorCodeValue } from '../../protocol/constants.js';
+
+export type PeerKind = 'agent' | 'browser';
+
+/** Bad frames a peer may send within the window before it is closed with 1008. */
+export const BAD_FRAMES_BEFORE_CLOSE = 10;
+export const BAD_FRAME_WINDOW_MS = 60_000;
+
+export interface PeerOptions {
+  kind: PeerKind;
+  address: string;
+  /** Outbound bytes the peer may fall behind before it is cut with 4008. */
+  queueCapBytes: number;
+}
+
+export class Peer {
+  readonly kind: PeerKind;
+  readonly address: string;
+  /** Set by any frame or pong; cleared by each keepalive ping. */
+  alive = true;
+  private closing = false;
+  private readonly queueCapBytes: number;
+  private badFrameTimes: number[] = [];
+
+  constructor(
+    readonly socket: WebSocket,
+    options: PeerOptions,
+  ) {
+    this.kind = options.kind;
+    this.address = options.address;
+    this.queueCapBytes = options.queueCapBytes;
+    socket.on('pong', () => {
+      this.alive = true;
+    });
+  }
+
+  get open(): boolean {
+    return !this.closing && this.socket.readyState === WebSocket.OPEN;
+  }
+
+  /**
+   * Queues one serialized text frame. A peer whose queue would pass its cap is cut with 4008 rather
+   * than skipped, so a connected peer never silently misses a message. Returns false once cut.
+   */
+  send(frame: Buffer): boolean {
+    if (!this.open) return false;
+    if (this.socket.bufferedAmount + frame.length > this.queueCapBytes) {
+      this.close(CloseCode.slowConsumer, 'too slow: outbound queue over its cap');
+      return false;
+    }
+    this.socket.send(frame, { binary: false, compress: false });
+    return true;
+  }
+
+  sendMessage(message: { type: string; payload: object }): boolean {
+    return this.send(Buffer.from(JSON.stringify(message)));
+  }
+
+  sendError(code: ErrorCodeValue, message: string): void {
+    this.sendMessage({ type: 'error', payload: { code, message } });
+  }
+
+  /**
+   * Answers a bad frame with `error` and counts it; a peer that keeps sending them is closed with
+   * 1008. Returns true when the peer was closed.
+   */
+  rejectFrame(reason: string, code: ErrorCodeValue = ErrorCode.badMessage, now = Date.now()): boolean {
+    this.sendError(code, reason);
+    this.badFrameTimes = this.badFrameTimes.filter((t) => now - t < BAD_FRAME_WINDOW_MS);
+    this.badFrameTimes.push(now);
+    if (this.badFrameTimes.length < BAD_FRAMES_BEFORE_CLOSE) return false;
+    this.close(CloseCode.policyViolation, 'too many bad frames');
+    return true;
+  }
+
+  close(code: number, reason: string): void {
+    if (this.closing) return;
+    this.closing = true;
+    this.socket.close(code, reason);
+  }
+
+  /** Keepalive: a peer that has not answered since the last ping is dead. */
+  ping(): void {
+    if (!this.alive) {
+      this.socket.terminate();
+      return;
+    }
+    this.alive = false;
+    if (this.socket.readyState === WebSocket.OPEN) this.socket.ping();
+  }
+}

@@ -1,0 +1,121 @@
+// Assembles the dashboard: storage, state, hub, HTTP and WebSocket, in the order data flows.
+import Fastify, { LogController, type FastifyError } from 'fastify';
+import fastifyCookie from '@fastify/cookie';
+import fastifyFormbody from '@fastify/formbody';
+import fastifyWebsocket from '@fastify/websocket';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { pino, type Logger } from 'pino';
+import type { DashboardConfig } from './config.js';
+import { resolveCredentials, type Credentials } from './auth/credentials.js';
+import { SessionBook } from './auth/sessions.js';
+import { RateLimiter } from './auth/rate-limiter.js';
+import { TotpGate } from './auth/totp.js';
+import { SqliteStore } from './store/sqlite/sqlite-store.js';
+import type { Snapshot, Store } from './store/store.js';
+import { Fanout } from './hub/fanout.js';
+import { Hub } from './hub/hub.js';
+import { EventLog } from './events.js';
+import { CommandBook, RECENT_COMMANDS_KEPT } from './commands/command-book.js';
+import { OutputLog } from './commands/output-log.js';
+import { Fleet } from './fleet/fleet.js';
+import { sessionOf } from './http/guards.js';
+import { healthRoutes } from './http/health.js';
+import { loginRoutes } from './http/login.js';
+import { apiRoutes } from './http/api.js';
+import { pageRoutes } from './http/pages.js';
+import { wsRoute } from './http/ws-route.js';
+import { securityHeaders } from './http/security-headers.js';
+import type { App, DashboardContext } from './http/context.js';
+
+/** Request bodies are small JSON or form posts. */
+const BODY_LIMIT_BYTES = 64 * 1024;
+
+export interface Dashboard {
+  app: App;
+  /** `http://host:port` the dashboard listens on. */
+  url: string;
+  port: number;
+  context: DashboardContext;
+  /** Stops accepting, closes every socket with 1001, writes what is pending, and releases the port. */
+  close(): Promise<void>;
+}
+
+export interface DashboardOptions {
+  /** Credentials to use instead of resolving them from the config and the data dir. */
+  credentials?: Credentials;
+  logger?: Logger;
+}
+
+function buildState(config: DashboardConfig, store: Store, snapshot: Snapshot, log: Logger): Hub {
+  const fanout = new Fanout(store, snapshot.meta);
+  const events = new EventLog(store, fanout, snapshot.lastEventId, log);
+  const commands = new CommandBook(store, fanout, events, snapshot.commands);
+  const fleet = new Fleet(store, fanout, events, commands, config.offlineTimeoutMs, log, snapshot.hosts);
+  const output = new OutputLog(store, fanout, commands);
+  return new Hub(
+    { fleet, commands, output, fanout, events, log },
+    { pingIntervalMs: config.pingIntervalMs, agentQueueBytes: config.agentQueueBytes, browserQueueBytes: config.browserQueueBytes },
+  );
+}
+
+export async function startDashboard(config: DashboardConfig, options: DashboardOptions = {}): Promise<Dashboard> {
+  const log = options.logger ?? pino({ level: config.logLevel });
+  const credentials = options.credentials ?? (await resolveCredentials(config));
+  const store = new SqliteStore(config.dataDir, config.storeFlushIntervalMs, log);
+  const snapshot = store.load(RECENT_COMMANDS_KEPT);
+  const hub = buildState(config, store, snapshot, log);
+  const sessions = new SessionBook(store, config.sessionDurationMs, snapshot.sessions, (idHash) => hub.closeSession(idHash));
+  const context: DashboardContext = {
+    config,
+    credentials,
+    store,
+    hub,
+    sessions,
+    loginLimiter: new RateLimiter(config.rateLimit, config.rateWindowMs),
+    totp: config.totpSecret ? new TotpGate(config.totpSecret) : null,
+  };
+
+  const app: App = Fastify({
+    loggerInstance: log,
+    bodyLimit: BODY_LIMIT_BYTES,
+    // Events and warnings are logged where they happen; a line per request would drown them.
+    logController: new LogController({ disableRequestLogging: true }),
+  }).withTypeProvider<TypeBoxTypeProvider>();
+  await app.register(fastifyCookie, { secret: credentials.sessionSecret });
+  await app.register(fastifyFormbody);
+  await app.register(fastifyWebsocket, { options: { maxPayload: config.maxMessageBytes, perMessageDeflate: false } });
+  app.decorateRequest('session', null);
+  app.addHook('onRequest', async (request) => {
+    request.session = sessionOf(request, sessions);
+  });
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    if (status === 500) request.log.error({ err: error }, 'request failed');
+    const code = error.validation ? 'bad_request' : status === 500 ? 'internal' : (error.code ?? 'bad_request').toLowerCase();
+    return reply.code(status).send({ error: code, message: status === 500 ? 'internal error' : error.message });
+  });
+  securityHeaders(app);
+  healthRoutes(app, context);
+  loginRoutes(app, context);
+  apiRoutes(app, context);
+  pageRoutes(app);
+  wsRoute(app, context);
+
+  await app.listen({ host: config.listenHost, port: config.listenPort });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.listenPort;
+  const shownHost = config.listenHost === '0.0.0.0' || config.listenHost === '::' ? '127.0.0.1' : config.listenHost;
+
+  let closing: Promise<void> | null = null;
+  const close = () => {
+    closing ??= (async () => {
+      hub.close();
+      hub.parts.fleet.stop();
+      sessions.stop();
+      await app.close();
+      await store.close();
+    })();
+    return closing;
+  };
+  return { app, url: `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`, port, context, close };
+}

@@ -1,0 +1,62 @@
+// One batch of writes: what the dashboard hands to the writer thread, applied in one transaction.
+import type Database from 'better-sqlite3';
+import type { CommandRecord, EventRecord, SessionRecord } from '../store.js';
+
+export interface WriteBatch {
+  id: number;
+  meta: [key: string, value: string][];
+  hosts: [id: string, json: string][];
+  deletedHosts: string[];
+  commands: CommandRecord[];
+  // Output lines are columns rather than objects: cheaper to copy to the writer thread.
+  outputCommandIds: string[];
+  outputSeqs: number[];
+  outputStreams: number[];
+  outputLines: string[];
+  sessions: SessionRecord[];
+  deletedSessions: string[];
+  events: EventRecord[];
+}
+
+export type WriterRequest = { type: 'batch'; batch: WriteBatch } | { type: 'close' };
+export type WriterReply =
+  | { type: 'durable'; id: number }
+  | { type: 'failed'; id: number; error: string }
+  | { type: 'closed' };
+
+/** Prepares the statements once and returns a function applying a batch in one transaction. */
+export function batchApplier(db: Database.Database): (batch: WriteBatch) => void {
+  const putMeta = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
+  const putHost = db.prepare('INSERT INTO hosts (id, data) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET data = excluded.data');
+  const deleteHost = db.prepare('DELETE FROM hosts WHERE id = ?');
+  const putCommand = db.prepare(
+    `INSERT INTO commands (id, host_id, command, status, exit_code, message, created_at, started_at, finished_at, output_lines, agent_seq_next)
+     VALUES (@id, @host_id, @command, @status, @exit_code, @message, @created_at, @started_at, @finished_at, @output_lines, @agent_seq_next)
+     ON CONFLICT (id) DO UPDATE SET status = excluded.status, exit_code = excluded.exit_code, message = excluded.message,
+       started_at = excluded.started_at, finished_at = excluded.finished_at, output_lines = excluded.output_lines,
+       agent_seq_next = excluded.agent_seq_next`,
+  );
+  // OR IGNORE: a batch retried after a failure may hold lines that are already there.
+  const putLine = db.prepare('INSERT OR IGNORE INTO output_lines (command_id, seq, stream, line) VALUES (?, ?, ?, ?)');
+  const putSession = db.prepare(
+    `INSERT INTO sessions (id_hash, csrf_token, created_at, expires_at, address) VALUES (@id_hash, @csrf_token, @created_at, @expires_at, @address)
+     ON CONFLICT (id_hash) DO UPDATE SET expires_at = excluded.expires_at`,
+  );
+  const deleteSession = db.prepare('DELETE FROM sessions WHERE id_hash = ?');
+  const putEvent = db.prepare(
+    'INSERT OR IGNORE INTO events (id, at, level, host_id, message) VALUES (@id, @at, @level, @host_id, @message)',
+  );
+
+  return db.transaction((batch: WriteBatch) => {
+    for (const [key, value] of batch.meta) putMeta.run(key, value);
+    for (const id of batch.deletedHosts) deleteHost.run(id);
+    for (const [id, json] of batch.hosts) putHost.run(id, json);
+    for (const command of batch.commands) putCommand.run(command);
+    for (let i = 0; i < batch.outputSeqs.length; i++) {
+      putLine.run(batch.outputCommandIds[i], batch.outputSeqs[i], batch.outputStreams[i], batch.outputLines[i]);
+    }
+    for (const idHash of batch.deletedSessions) deleteSession.run(idHash);
+    for (const session of batch.sessions) putSession.run(session);
+    for (const event of batch.events) putEvent.run(event);
+  });
+}

@@ -1,0 +1,73 @@
+// The SQLite schema and how a database file is opened. Migrations only ever append.
+import Database from 'better-sqlite3';
+
+const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+   CREATE TABLE hosts (id TEXT PRIMARY KEY, data TEXT NOT NULL);
+   CREATE TABLE commands (
+     id TEXT PRIMARY KEY,
+     host_id TEXT NOT NULL,
+     command TEXT NOT NULL,
+     status TEXT NOT NULL,
+     exit_code INTEGER,
+     message TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     started_at INTEGER,
+     finished_at INTEGER,
+     output_lines INTEGER NOT NULL,
+     agent_seq_next INTEGER NOT NULL
+   );
+   CREATE INDEX commands_by_created ON commands (created_at);
+   CREATE INDEX commands_by_status ON commands (status);
+   CREATE INDEX commands_by_host ON commands (host_id, created_at);
+   CREATE TABLE output_lines (
+     command_id TEXT NOT NULL,
+     seq INTEGER NOT NULL,
+     stream INTEGER NOT NULL,
+     line TEXT NOT NULL,
+     PRIMARY KEY (command_id, seq)
+   ) WITHOUT ROWID;
+   CREATE TABLE sessions (
+     id_hash TEXT PRIMARY KEY,
+     csrf_token TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     expires_at INTEGER NOT NULL,
+     address TEXT NOT NULL
+   );
+   CREATE TABLE events (
+     id INTEGER PRIMARY KEY,
+     at INTEGER NOT NULL,
+     level TEXT NOT NULL,
+     host_id TEXT,
+     message TEXT NOT NULL
+   );
+   CREATE INDEX events_by_host ON events (host_id, id);`,
+];
+
+const BUSY_TIMEOUT_MS = 5_000;
+
+/** Opens the database with the settings both the reader and the writer rely on. */
+export function openDatabase(file: string): Database.Database {
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  // WAL with NORMAL survives a process crash with every committed transaction; only an OS crash or
+  // power loss can take back the last commits.
+  db.pragma('synchronous = NORMAL');
+  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  return db;
+}
+
+/** Brings the schema up to date; returns the schema version now in the file. */
+export function migrate(db: Database.Database): number {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > MIGRATIONS.length) {
+    throw new Error(`database schema ${current} is newer than this dashboard knows (${MIGRATIONS.length})`);
+  }
+  for (let version = current; version < MIGRATIONS.length; version++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[version] ?? '');
+      db.pragma(`user_version = ${version + 1}`);
+    })();
+  }
+  return MIGRATIONS.length;
+}

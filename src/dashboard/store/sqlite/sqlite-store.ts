@@ -1,0 +1,300 @@
+// The SQLite store: reads on this thread, writes gathered into batches for the writer thread.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Worker } from 'node:worker_threads';
+import type Database from 'better-sqlite3';
+import type { Logger } from 'pino';
+import type {
+  CommandRecord,
+  EventRecord,
+  HostRecord,
+  SessionRecord,
+  Snapshot,
+  Store,
+  StoreHealth,
+  StoredLine,
+} from '../store.js';
+import type { WriteBatch, WriterReply } from './batch.js';
+import { migrate, openDatabase } from './schema.js';
+import { startSiblingWorker } from '../../../util/worker.js';
+
+export const DATABASE_FILE = 'nixfleet.sqlite';
+const CLOSE_TIMEOUT_MS = 5_000;
+const WORKER_RESTART_MIN_MS = 500;
+const WORKER_RESTART_MAX_MS = 30_000;
+
+const STREAM_CODES = { stdout: 0, stderr: 1 } as const;
+const STREAMS = ['stdout', 'stderr'] as const;
+
+interface CommandRow extends Omit<CommandRecord, 'status'> {
+  status: string;
+}
+
+/** Writes waiting for the next batch. Records are live objects, read when the batch is taken. */
+class PendingWrites {
+  meta = new Map<string, string>();
+  hosts = new Map<string, HostRecord | null>();
+  commands = new Map<string, CommandRecord>();
+  output: { commandId: string; lines: readonly StoredLine[] }[] = [];
+  sessions = new Map<string, SessionRecord | null>();
+  events: EventRecord[] = [];
+
+  get empty(): boolean {
+    return (
+      this.meta.size + this.hosts.size + this.commands.size + this.output.length + this.sessions.size + this.events.length ===
+      0
+    );
+  }
+}
+
+interface InFlight {
+  batch: WriteBatch;
+  /** The highest seq of each command's lines in this batch. */
+  outputThrough: Map<string, number>;
+}
+
+export class SqliteStore implements Store {
+  private readonly db: Database.Database;
+  private readonly file: string;
+  private worker: Worker;
+  private pending = new PendingWrites();
+  private flushTimer: NodeJS.Timeout | null = null;
+  private nextBatchId = 1;
+  private readonly inFlight = new Map<number, InFlight>();
+  private readonly flushWaiters: { batchId: number; resolve: () => void }[] = [];
+  private readonly durableListeners: ((commandId: string, throughSeq: number) => void)[] = [];
+  private writeError: string | null = null;
+  private closed = false;
+  private restartDelayMs = WORKER_RESTART_MIN_MS;
+  private readonly statements;
+
+  constructor(
+    dataDir: string,
+    private readonly flushIntervalMs: number,
+    private readonly log: Logger,
+  ) {
+    fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    this.file = path.join(dataDir, DATABASE_FILE);
+    this.db = openDatabase(this.file);
+    migrate(this.db);
+    this.statements = {
+      ping: this.db.prepare('SELECT 1'),
+      command: this.db.prepare('SELECT * FROM commands WHERE id = ?'),
+      output: this.db.prepare(
+        'SELECT seq, stream, line FROM output_lines WHERE command_id = ? AND seq >= ? AND seq < ? ORDER BY seq LIMIT ?',
+      ),
+      eventsAll: this.db.prepare('SELECT * FROM events ORDER BY id DESC LIMIT ?'),
+      eventsByHost: this.db.prepare('SELECT * FROM events WHERE host_id = ? ORDER BY id DESC LIMIT ?'),
+    };
+    this.worker = this.startWorker();
+  }
+
+  private startWorker(): Worker {
+    const worker = startSiblingWorker(import.meta.url, 'writer-thread', { workerData: { file: this.file } });
+    worker.on('message', (reply: WriterReply) => this.onReply(reply));
+    worker.on('error', (err) => {
+      this.writeError = `writer thread failed: ${err.message}`;
+      this.log.error({ err }, 'storage writer thread failed');
+    });
+    worker.on('exit', (code) => {
+      if (this.closed) return;
+      // Restart with a growing delay so a writer that cannot start does not spin.
+      const delayMs = this.restartDelayMs;
+      this.restartDelayMs = Math.min(delayMs * 2, WORKER_RESTART_MAX_MS);
+      this.log.error({ code, delayMs }, 'storage writer thread exited; restarting it and resending unwritten batches');
+      setTimeout(() => {
+        if (this.closed) return;
+        this.worker = this.startWorker();
+        for (const { batch } of this.inFlight.values()) this.worker.postMessage({ type: 'batch', batch });
+      }, delayMs);
+    });
+    return worker;
+  }
+
+  private onReply(reply: WriterReply): void {
+    if (reply.type === 'failed') {
+      if (this.writeError === null) this.log.error({ error: reply.error }, 'storage writes are failing; retrying');
+      this.writeError = reply.error;
+      return;
+    }
+    if (reply.type !== 'durable') return;
+    if (this.writeError !== null) this.log.warn('storage writes are going through again');
+    this.writeError = null;
+    this.restartDelayMs = WORKER_RESTART_MIN_MS;
+    const done = this.inFlight.get(reply.id);
+    this.inFlight.delete(reply.id);
+    if (done) {
+      for (const [commandId, seq] of done.outputThrough) {
+        for (const listener of this.durableListeners) listener(commandId, seq);
+      }
+    }
+    while (this.flushWaiters.length > 0 && (this.flushWaiters[0]?.batchId ?? Infinity) <= reply.id) {
+      this.flushWaiters.shift()?.resolve();
+    }
+  }
+
+  load(recentCommands: number): Snapshot {
+    const meta = new Map(
+      (this.db.prepare('SELECT key, value FROM meta').all() as { key: string; value: string }[]).map((row) => [row.key, row.value]),
+    );
+    const hosts = (this.db.prepare('SELECT data FROM hosts').all() as { data: string }[]).map(
+      (row) => JSON.parse(row.data) as HostRecord,
+    );
+    const active = this.db.prepare("SELECT * FROM commands WHERE status IN ('queued', 'running') ORDER BY created_at DESC").all();
+    const recent = this.db
+      .prepare("SELECT * FROM commands WHERE status NOT IN ('queued', 'running') ORDER BY created_at DESC LIMIT ?")
+      .all(recentCommands);
+    const sessions = this.db.prepare('SELECT * FROM sessions WHERE expires_at > ?').all(Date.now()) as SessionRecord[];
+    const lastEvent = this.db.prepare('SELECT max(id) AS id FROM events').get() as { id: number | null };
+    return {
+      meta,
+      hosts,
+      commands: [...active, ...recent].map((row) => row as CommandRow as CommandRecord),
+      sessions,
+      lastEventId: lastEvent.id ?? 0,
+    };
+  }
+
+  readCommand(id: string): CommandRecord | undefined {
+    return this.statements.command.get(id) as CommandRecord | undefined;
+  }
+
+  readOutput(commandId: string, fromSeq: number, beforeSeq: number, limit: number): StoredLine[] {
+    const rows = this.statements.output.all(commandId, fromSeq, beforeSeq, limit) as { seq: number; stream: number; line: string }[];
+    return rows.map((row) => ({ seq: row.seq, stream: STREAMS[row.stream] ?? 'stdout', line: row.line }));
+  }
+
+  readEvents(hostId: string | null, limit: number): EventRecord[] {
+    const rows = hostId === null ? this.statements.eventsAll.all(limit) : this.statements.eventsByHost.all(hostId, limit);
+    return rows as EventRecord[];
+  }
+
+  putHost(record: HostRecord): void {
+    this.pending.hosts.set(record.id, record);
+    this.scheduleFlush();
+  }
+
+  deleteHost(id: string): void {
+    this.pending.hosts.set(id, null);
+    this.scheduleFlush();
+  }
+
+  putCommand(record: CommandRecord): void {
+    this.pending.commands.set(record.id, record);
+    this.scheduleFlush();
+  }
+
+  appendOutput(commandId: string, lines: readonly StoredLine[]): void {
+    if (lines.length === 0) return;
+    this.pending.output.push({ commandId, lines });
+    this.scheduleFlush();
+  }
+
+  putSession(record: SessionRecord): void {
+    this.pending.sessions.set(record.id_hash, record);
+    this.scheduleFlush();
+  }
+
+  deleteSession(idHash: string): void {
+    this.pending.sessions.set(idHash, null);
+    this.scheduleFlush();
+  }
+
+  putEvent(record: EventRecord): void {
+    this.pending.events.push(record);
+    this.scheduleFlush();
+  }
+
+  setMeta(key: string, value: string): void {
+    this.pending.meta.set(key, value);
+    this.scheduleFlush();
+  }
+
+  onOutputDurable(listener: (commandId: string, throughSeq: number) => void): void {
+    this.durableListeners.push(listener);
+  }
+
+  ping(): boolean {
+    try {
+      return this.statements.ping.get() !== undefined;
+    } catch {
+      return false;
+    }
+  }
+
+  health(): StoreHealth {
+    return { ok: this.writeError === null, error: this.writeError, pendingBatches: this.inFlight.size };
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushTimer !== null || this.closed) return;
+    this.flushTimer = setTimeout(() => this.sendBatch(), this.flushIntervalMs);
+  }
+
+  /** Takes everything pending as one batch and hands it to the writer; returns its id. */
+  private sendBatch(): number {
+    if (this.flushTimer !== null) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
+    const pending = this.pending;
+    if (pending.empty) return this.nextBatchId - 1;
+    this.pending = new PendingWrites();
+    const batch: WriteBatch = {
+      id: this.nextBatchId++,
+      meta: [...pending.meta],
+      hosts: [],
+      deletedHosts: [],
+      commands: [...pending.commands.values()].map((record) => ({ ...record })),
+      outputCommandIds: [],
+      outputSeqs: [],
+      outputStreams: [],
+      outputLines: [],
+      sessions: [],
+      deletedSessions: [],
+      events: pending.events,
+    };
+    for (const [id, record] of pending.hosts) {
+      if (record === null) batch.deletedHosts.push(id);
+      else batch.hosts.push([id, JSON.stringify(record)]);
+    }
+    for (const [idHash, record] of pending.sessions) {
+      if (record === null) batch.deletedSessions.push(idHash);
+      else batch.sessions.push({ ...record });
+    }
+    const outputThrough = new Map<string, number>();
+    for (const { commandId, lines } of pending.output) {
+      for (const line of lines) {
+        batch.outputCommandIds.push(commandId);
+        batch.outputSeqs.push(line.seq);
+        batch.outputStreams.push(STREAM_CODES[line.stream]);
+        batch.outputLines.push(line.line);
+      }
+      const last = lines[lines.length - 1];
+      if (last) outputThrough.set(commandId, Math.max(outputThrough.get(commandId) ?? -1, last.seq));
+    }
+    this.inFlight.set(batch.id, { batch, outputThrough });
+    this.worker.postMessage({ type: 'batch', batch });
+    return batch.id;
+  }
+
+  flush(): Promise<void> {
+    const batchId = this.sendBatch();
+    if ([...this.inFlight.keys()].every((id) => id > batchId)) return Promise.resolve();
+    return new Promise((resolve) => this.flushWaiters.push({ batchId, resolve }));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    const flushed = this.flush();
+    const timedOut = new Promise<void>((resolve) => setTimeout(resolve, CLOSE_TIMEOUT_MS).unref());
+    await Promise.race([flushed, timedOut]);
+    if (this.inFlight.size > 0) this.log.error({ batches: this.inFlight.size }, 'closing with unwritten storage batches');
+    this.closed = true;
+    const worker = this.worker;
+    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    worker.postMessage({ type: 'close' });
+    const stuck = setTimeout(() => void worker.terminate(), CLOSE_TIMEOUT_MS);
+    await exited;
+    clearTimeout(stuck);
+    this.db.close();
+  }
+}

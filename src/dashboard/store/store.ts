@@ -1,0 +1,116 @@
+// What the dashboard keeps across restarts, behind an interface so another backend can come later.
+//
+// Reads are synchronous and only happen at start and for replays. Writes never block the caller:
+// they gather into a batch that a background writer applies in one transaction per short tick.
+import type { CommandStatus } from '../../protocol/constants.js';
+import type { EventLevel, HostType, Metrics, Stream, UpdateStatus } from '../../protocol/model.js';
+
+/** A host as the dashboard knows it; times are epoch milliseconds. */
+export interface HostRecord {
+  id: string;
+  hostname: string;
+  host_type: HostType;
+  status: 'online' | 'offline';
+  last_seen: number | null;
+  agent_version: string;
+  os_version: string;
+  nixpkgs_version: string;
+  generation: string;
+  metrics: Metrics | null;
+  update_status: UpdateStatus | null;
+  theme_color: string;
+  location: string;
+  device_type: string;
+  protocol_version: number;
+  heartbeat_interval_s: number;
+  repo_url: string;
+  repo_dir: string;
+  lock_hash: string;
+  source_commit: string;
+  store_path: string;
+  binary_hash: string;
+  pending_command: string | null;
+  command_pid: number | null;
+}
+
+export interface CommandRecord {
+  id: string;
+  host_id: string;
+  command: string;
+  status: CommandStatus;
+  exit_code: number | null;
+  message: string;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+  /** Lines stored so far; the next line's seq. */
+  output_lines: number;
+  /** The next seq expected from a v1 agent; lines below it are repeats and are dropped. */
+  agent_seq_next: number;
+}
+
+export interface SessionRecord {
+  id_hash: string;
+  csrf_token: string;
+  created_at: number;
+  expires_at: number;
+  address: string;
+}
+
+export interface EventRecord {
+  id: number;
+  at: number;
+  level: EventLevel;
+  host_id: string | null;
+  message: string;
+}
+
+export interface StoredLine {
+  seq: number;
+  stream: Stream;
+  line: string;
+}
+
+export interface Snapshot {
+  meta: ReadonlyMap<string, string>;
+  hosts: HostRecord[];
+  /** Commands still queued or running, and the most recent others, newest first. */
+  commands: CommandRecord[];
+  sessions: SessionRecord[];
+  lastEventId: number;
+}
+
+export interface StoreHealth {
+  ok: boolean;
+  /** Why writes are failing, while they are. */
+  error: string | null;
+  /** Batches handed to the writer and not yet durable. */
+  pendingBatches: number;
+}
+
+export interface Store {
+  load(recentCommands: number): Snapshot;
+  readCommand(id: string): CommandRecord | undefined;
+  /** Stored lines with `fromSeq <= seq < beforeSeq`, at most `limit`, in order. */
+  readOutput(commandId: string, fromSeq: number, beforeSeq: number, limit: number): StoredLine[];
+  readEvents(hostId: string | null, limit: number): EventRecord[];
+
+  // Writes. `put*` take the live record: what is written is its state when the batch is taken.
+  putHost(record: HostRecord): void;
+  deleteHost(id: string): void;
+  putCommand(record: CommandRecord): void;
+  appendOutput(commandId: string, lines: readonly StoredLine[]): void;
+  putSession(record: SessionRecord): void;
+  deleteSession(idHash: string): void;
+  putEvent(record: EventRecord): void;
+  setMeta(key: string, value: string): void;
+
+  /** Called once lines up to `throughSeq` of a command are durable. */
+  onOutputDurable(listener: (commandId: string, throughSeq: number) => void): void;
+  /** Answers a trivial query on the read connection; false when the database does not answer. */
+  ping(): boolean;
+  health(): StoreHealth;
+  /** Resolves once every write made so far is durable. */
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}

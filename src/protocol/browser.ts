@@ -1,0 +1,58 @@
+// Messages between a browser and the dashboard (PROTOCOL.md sections 4 and 5).
+import { Type, type Static } from '@sinclair/typebox';
+import { Command, FleetEvent, Host, OutputLine } from './model.js';
+import type { ErrorPayload, OperationProgressPayload, TestProgressPayload } from './agent.js';
+
+export const GetStatePayload = Type.Object({});
+export type GetStatePayload = Static<typeof GetStatePayload>;
+
+export const GetOutputPayload = Type.Object({
+  command_id: Type.String({ minLength: 1, maxLength: 64 }),
+  from_seq: Type.Optional(Type.Integer({ minimum: 0 })),
+});
+export type GetOutputPayload = Static<typeof GetOutputPayload>;
+
+export const BROWSER_MESSAGE_SCHEMAS = {
+  get_state: GetStatePayload,
+  get_output: GetOutputPayload,
+} as const;
+export type BrowserMessageType = keyof typeof BROWSER_MESSAGE_SCHEMAS;
+
+export type BrowserToDashboardMessage =
+  | { type: 'get_state'; payload: GetStatePayload }
+  | { type: 'get_output'; payload: GetOutputPayload };
+
+export const InitPayload = Type.Object({
+  hosts: Type.Array(Host),
+  commands: Type.Array(Command),
+  version: Type.Integer({ minimum: 0 }),
+});
+export type InitPayload = Static<typeof InitPayload>;
+
+export const CommandOutputPayload = Type.Object({
+  host_id: Type.String(),
+  command_id: Type.String(),
+  command: Type.String(),
+  lines: Type.Array(OutputLine),
+  /** Set on a replay (`get_output`) that stopped at its size limit: ask again from the next seq. */
+  more: Type.Optional(Type.Boolean()),
+});
+export type CommandOutputPayload = Static<typeof CommandOutputPayload>;
+
+/** Messages that change state carry the global `version`; the others do not. */
+export type VersionedBrowserMessage =
+  | { type: 'host_update'; payload: { host: Host }; version: number }
+  | { type: 'host_removed'; payload: { host_id: string }; version: number }
+  | { type: 'command_queued'; payload: { command: Command }; version: number }
+  | { type: 'command_update'; payload: { command: Command }; version: number };
+
+export type UnversionedBrowserMessage =
+  | { type: 'init'; payload: InitPayload }
+  | { type: 'command_output'; payload: CommandOutputPayload }
+  | { type: 'operation_progress'; payload: OperationProgressPayload & { host_id: string } }
+  | { type: 'test_progress'; payload: TestProgressPayload & { host_id: string } }
+  | { type: 'event'; payload: FleetEvent }
+  | { type: 'error'; payload: ErrorPayload };
+
+export type DashboardToBrowserMessage = VersionedBrowserMessage | UnversionedBrowserMessage;
+export type VersionedMessageType = VersionedBrowserMessage['type'];

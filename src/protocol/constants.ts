@@ -1,0 +1,94 @@
+// Names and numbers that both ends of the wire must agree on. See ../../../shared/PROTOCOL.md.
+
+/** Every command an agent knows (PROTOCOL.md section 3). */
+export const COMMAND_NAMES = [
+  'pull',
+  'switch',
+  'pull-switch',
+  'test',
+  'rollback',
+  'update',
+  'stop',
+  'restart',
+  'reboot',
+  'refresh-git',
+  'refresh-lock',
+  'refresh-system',
+  'refresh-all',
+  'check-version',
+  'force-update',
+] as const;
+export type CommandName = (typeof COMMAND_NAMES)[number];
+
+const commandNameSet: ReadonlySet<string> = new Set(COMMAND_NAMES);
+export function isCommandName(value: string): value is CommandName {
+  return commandNameSet.has(value);
+}
+
+/**
+ * `stop` interrupts whatever runs, so it is never refused for a busy host and never makes a host busy.
+ * `restart` and `reboot` take the agent away; they are complete when the agent registers again.
+ */
+export const INTERRUPT_COMMANDS: ReadonlySet<CommandName> = new Set(['stop']);
+export const RECONNECTING_COMMANDS: ReadonlySet<CommandName> = new Set(['restart', 'reboot']);
+
+export const COMMAND_STATUSES = [
+  'queued',
+  'running',
+  'succeeded',
+  'failed',
+  'stopped',
+  'timed_out',
+  'lost',
+] as const;
+export type CommandStatus = (typeof COMMAND_STATUSES)[number];
+
+/** Statuses after which a command never changes again, except `lost`, which a late report may settle. */
+export const FINAL_COMMAND_STATUSES: ReadonlySet<CommandStatus> = new Set([
+  'succeeded',
+  'failed',
+  'stopped',
+  'timed_out',
+]);
+
+export function isActiveStatus(status: CommandStatus): boolean {
+  return status === 'queued' || status === 'running';
+}
+
+/** WebSocket close codes the dashboard uses. */
+export const CloseCode = {
+  normal: 1000,
+  goingAway: 1001,
+  policyViolation: 1008,
+  messageTooBig: 1009,
+  /** A newer connection registered the same host. */
+  replaced: 4001,
+  /** The browser's session ended (logout or expiry). */
+  sessionEnded: 4003,
+  /** The peer did not read fast enough and its outbound queue passed its byte cap. */
+  slowConsumer: 4008,
+} as const;
+
+/** Codes carried by `error` messages. */
+export const ErrorCode = {
+  badMessage: 'bad_message',
+  notRegistered: 'not_registered',
+  badHostname: 'bad_hostname',
+  forbidden: 'forbidden',
+  unknownCommand: 'unknown_command',
+  noRunningCommand: 'no_running_command',
+} as const;
+export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export const SESSION_COOKIE = 'nixfleet_session';
+export const CSRF_HEADER = 'x-csrf-token';
+export const CSRF_FORM_FIELD = 'csrf_token';
+
+/** The newest protocol version this code speaks; agents that send none speak version 0. */
+export const PROTOCOL_VERSION = 1;
+
+export const HOSTNAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$';
+const hostnameRegExp = new RegExp(HOSTNAME_PATTERN);
+export function isValidHostname(value: string): boolean {
+  return hostnameRegExp.test(value);
+}

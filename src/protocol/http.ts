@@ -1,0 +1,45 @@
+// Bodies of the HTTP routes (PROTOCOL.md section 6). Fastify validates requests against these.
+import { Type, type Static } from '@sinclair/typebox';
+import { Command, Host, OutputLine } from './model.js';
+
+export const HostIdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 253 }) });
+export type HostIdParams = Static<typeof HostIdParams>;
+
+export const CommandIdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
+export type CommandIdParams = Static<typeof CommandIdParams>;
+
+// The name is checked by the route, so an unknown command gets a 400 that names it.
+export const DispatchCommandBody = Type.Object({ command: Type.String({ minLength: 1, maxLength: 64 }) });
+export type DispatchCommandBody = Static<typeof DispatchCommandBody>;
+
+export const DispatchCommandReply = Type.Object({ status: Type.Literal('queued'), command_id: Type.String() });
+export type DispatchCommandReply = Static<typeof DispatchCommandReply>;
+
+export const OutputQuery = Type.Object({
+  from_seq: Type.Optional(Type.Integer({ minimum: 0 })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
+});
+export type OutputQuery = Static<typeof OutputQuery>;
+
+export const OutputReply = Type.Object({
+  command: Command,
+  lines: Type.Array(OutputLine),
+  more: Type.Boolean(),
+});
+export type OutputReply = Static<typeof OutputReply>;
+
+export const HostsReply = Type.Object({ hosts: Type.Array(Host) });
+export type HostsReply = Static<typeof HostsReply>;
+
+export const SessionReply = Type.Object({ csrf_token: Type.String(), expires_at: Type.String() });
+export type SessionReply = Static<typeof SessionReply>;
+
+export const LoginBody = Type.Object({
+  password: Type.String({ maxLength: 1024 }),
+  totp: Type.Optional(Type.String({ maxLength: 16 })),
+});
+export type LoginBody = Static<typeof LoginBody>;
+
+/** Every API error: a code a client can act on and a sentence for a human. */
+export const ApiError = Type.Object({ error: Type.String(), message: Type.String() });
+export type ApiError = Static<typeof ApiError>;
