@@ -1,6 +1,6 @@
 // Bodies of the HTTP routes (PROTOCOL.md section 6). Fastify validates requests against these.
 import { Type, type Static } from '@sinclair/typebox';
-import { Command, Host, OutputLine } from './model.js';
+import { Command, FleetEvent, Host, OutputLine } from './model.js';
 
 export const HostIdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 253 }) });
 export type HostIdParams = Static<typeof HostIdParams>;
@@ -28,6 +28,12 @@ export const OutputReply = Type.Object({
 });
 export type OutputReply = Static<typeof OutputReply>;
 
+export const EventsQuery = Type.Object({
+  host: Type.Optional(Type.String({ maxLength: 253 })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000 })),
+});
+export type EventsQuery = Static<typeof EventsQuery>;
+
 export const HostsReply = Type.Object({ hosts: Type.Array(Host) });
 export type HostsReply = Static<typeof HostsReply>;
 
@@ -39,6 +45,9 @@ export const LoginBody = Type.Object({
   totp: Type.Optional(Type.String({ maxLength: 16 })),
 });
 export type LoginBody = Static<typeof LoginBody>;
+
+export const EventsReply = Type.Object({ events: Type.Array(FleetEvent) });
+export type EventsReply = Static<typeof EventsReply>;
 
 /** Every API error: a code a client can act on and a sentence for a human. */
 export const ApiError = Type.Object({ error: Type.String(), message: Type.String() });

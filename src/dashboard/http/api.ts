@@ -2,6 +2,7 @@
 import {
   CommandIdParams,
   DispatchCommandBody,
+  EventsQuery,
   HostIdParams,
   OutputQuery,
 } from '../../protocol/http.js';
@@ -13,10 +14,11 @@ import type { App, DashboardContext } from './context.js';
 /** Lines one output answer carries unless the client asks for fewer. */
 export const OUTPUT_PAGE_LINES_DEFAULT = 10_000;
 export const OUTPUT_PAGE_LINES_MAX = 100_000;
+export const EVENTS_PAGE_DEFAULT = 100;
 
 export function apiRoutes(app: App, ctx: DashboardContext): void {
   const { hub } = ctx;
-  const { fleet, commands, output } = hub.parts;
+  const { fleet, commands, output, events } = hub.parts;
 
   app.get('/api/session', { preHandler: requireSession }, async (request) => {
     const session = request.session;
@@ -50,4 +52,10 @@ export function apiRoutes(app: App, ctx: DashboardContext): void {
       return { command: toWireCommand(record), lines, more };
     },
   );
+
+  app.get('/api/events', { preHandler: requireSession, schema: { querystring: EventsQuery } }, async (request) => {
+    // Events are written in batches; the newest must be on disk before they are read back.
+    await ctx.store.flush();
+    return { events: events.recent(request.query.host ?? null, request.query.limit ?? EVENTS_PAGE_DEFAULT) };
+  });
 }
