@@ -1,6 +1,7 @@
 // Decoding of inbound text frames: parsed once, checked against the envelope and the payload schema.
 import type { TSchema } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
+import type { ValueError } from '@sinclair/typebox/errors';
 import {
   AGENT_MESSAGE_SCHEMAS,
   OutputBatchPayloadV1,
@@ -49,11 +50,27 @@ export function parseEnvelope(text: string): Decoded<Envelope> {
   return { ok: true, message: { type, payload: payload as Record<string, unknown> } };
 }
 
+/**
+ * The most specific error under a union error ("Expected union value" says little): the one that
+ * got deepest into the value, which is in the variant the sender most likely meant.
+ */
+function deepest(error: ValueError): ValueError {
+  let best = error;
+  for (const variant of error.errors) {
+    for (const nested of variant) {
+      const candidate = deepest(nested);
+      if (candidate.path.length > best.path.length) best = candidate;
+    }
+  }
+  return best;
+}
+
 /** Returns what is wrong with the payload, or null when it fits the schema. */
 function problem(checker: TypeCheck<TSchema>, type: string, payload: unknown): string | null {
   if (checker.Check(payload)) return null;
   const first = checker.Errors(payload).First();
-  return `${type} payload ${first?.path || '/'}: ${first?.message ?? 'invalid'}`;
+  const error = first ? deepest(first) : undefined;
+  return `${type} payload ${error?.path || '/'}: ${error?.message ?? 'invalid'}`;
 }
 
 export function isAgentMessageType(type: string): boolean {

@@ -12,6 +12,8 @@ export function startSiblingWorker(callerUrl: string, name: string, options: Wor
   const extension = path.extname(fileURLToPath(callerUrl));
   const entry = new URL(`./${name}${extension}`, callerUrl);
   if (extension !== '.ts') return new Worker(entry, options);
-  const bootstrap = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); })`;
+  // Resolved here: an eval'd worker would resolve a bare name from the process's cwd.
+  const tsxApi = import.meta.resolve('tsx/esm/api');
+  const bootstrap = `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); })`;
   return new Worker(bootstrap, { ...options, eval: true });
 }

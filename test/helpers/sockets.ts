@@ -162,3 +162,14 @@ export function heartbeatPayload(extra: Record<string, unknown> = {}): Record<st
     ...extra,
   };
 }
+
+/** Polls `check` until it returns a value other than undefined. */
+export async function eventually<T>(check: () => T | undefined, timeoutMs = WAIT_MS, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

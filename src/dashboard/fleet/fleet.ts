@@ -92,6 +92,7 @@ const HEARTBEAT_FIELDS = [
 
 export class Fleet {
   private readonly hosts = new Map<string, HostEntry>();
+  private stopped = false;
 
   constructor(
     private readonly store: Store,
@@ -209,6 +210,7 @@ export class Fleet {
   }
 
   private armPresence(entry: HostEntry): void {
+    if (this.stopped) return;
     const heartbeatDeadlineMs = MISSED_HEARTBEATS_BEFORE_OFFLINE * entry.record.heartbeat_interval_s * 1000;
     const delayMs = entry.connected ? Math.max(heartbeatDeadlineMs, this.offlineTimeoutMs) : this.offlineTimeoutMs;
     if (entry.presenceTimer !== null && entry.presenceDelayMs === delayMs) {
@@ -231,8 +233,9 @@ export class Fleet {
     this.log.debug({ host: entry.record.id }, 'host offline');
   }
 
-  /** Stops every presence timer (shutdown). */
+  /** Stops every presence timer (shutdown); sockets closing after this change no presence. */
   stop(): void {
+    this.stopped = true;
     for (const entry of this.hosts.values()) {
       if (entry.presenceTimer !== null) clearTimeout(entry.presenceTimer);
       entry.presenceTimer = null;

@@ -94,12 +94,11 @@ export class Fanout {
     this.queue = [];
     this.openBatches.clear();
     for (const browser of this.browsers) {
-      for (const frame of frames) {
-        if (!browser.send(frame)) {
-          this.browsers.delete(browser);
-          break;
-        }
+      if (!browser.acceptsMore()) {
+        this.browsers.delete(browser);
+        continue;
       }
+      for (const frame of frames) browser.write(frame);
     }
   }
 

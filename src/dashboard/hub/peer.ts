@@ -42,16 +42,27 @@ export class Peer {
   }
 
   /**
-   * Queues one serialized text frame. A peer whose queue would pass its cap is cut with 4008 rather
-   * than skipped, so a connected peer never silently misses a message. Returns false once cut.
+   * Whether the peer may be given more. A peer still holding more than its cap of earlier messages
+   * is cut with 4008 rather than skipped, so a connected peer never silently misses a message.
+   * What was queued before is measured, not what is about to be: a peer that keeps up starts every
+   * turn with an empty queue, however large one turn's burst is.
    */
-  send(frame: Buffer): boolean {
+  acceptsMore(): boolean {
     if (!this.open) return false;
-    if (this.socket.bufferedAmount + frame.length > this.queueCapBytes) {
-      this.close(CloseCode.slowConsumer, 'too slow: outbound queue over its cap');
-      return false;
-    }
+    if (this.socket.bufferedAmount <= this.queueCapBytes) return true;
+    this.close(CloseCode.slowConsumer, 'too slow: outbound queue over its cap');
+    return false;
+  }
+
+  /** Queues one serialized text frame, after `acceptsMore()` said yes. */
+  write(frame: Buffer): void {
     this.socket.send(frame, { binary: false, compress: false });
+  }
+
+  /** Queues one frame if the peer accepts more; returns false once it is cut or closed. */
+  send(frame: Buffer): boolean {
+    if (!this.acceptsMore()) return false;
+    this.write(frame);
     return true;
   }
 

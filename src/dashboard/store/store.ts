@@ -86,6 +86,8 @@ export interface StoreHealth {
   error: string | null;
   /** Batches handed to the writer and not yet durable. */
   pendingBatches: number;
+  /** Batches (transactions) made durable since start. */
+  batchesWritten: number;
 }
 
 export interface Store {

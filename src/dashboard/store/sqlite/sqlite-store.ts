@@ -64,6 +64,7 @@ export class SqliteStore implements Store {
   private readonly flushWaiters: { batchId: number; resolve: () => void }[] = [];
   private readonly durableListeners: ((commandId: string, throughSeq: number) => void)[] = [];
   private writeError: string | null = null;
+  private batchesWritten = 0;
   private closed = false;
   private restartDelayMs = WORKER_RESTART_MIN_MS;
   private readonly statements;
@@ -123,6 +124,7 @@ export class SqliteStore implements Store {
     this.restartDelayMs = WORKER_RESTART_MIN_MS;
     const done = this.inFlight.get(reply.id);
     this.inFlight.delete(reply.id);
+    this.batchesWritten += 1;
     if (done) {
       for (const [commandId, seq] of done.outputThrough) {
         for (const listener of this.durableListeners) listener(commandId, seq);
@@ -223,7 +225,7 @@ export class SqliteStore implements Store {
   }
 
   health(): StoreHealth {
-    return { ok: this.writeError === null, error: this.writeError, pendingBatches: this.inFlight.size };
+    return { ok: this.writeError === null, error: this.writeError, pendingBatches: this.inFlight.size, batchesWritten: this.batchesWritten };
   }
 
   private scheduleFlush(): void {

@@ -1,0 +1,124 @@
+// Scenario 8 and the outbound queues: every browser gets every state change once, with a gap-free
+// version, from one serialization; a browser that stops reading is cut with 4008 and the others
+// carry on without losing a line.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import type net from 'node:net';
+import { login, sendCommand, startTestDashboard, type Session, type TestDashboard } from '../helpers/dashboard.js';
+import { connectAgent, connectBrowser, eventually, type Message, type TestSocket } from '../helpers/sockets.js';
+
+let t: TestDashboard;
+let session: Session;
+
+before(async () => {
+  t = await startTestDashboard({ NIXFLEET_BROWSER_QUEUE: '256KiB' });
+  session = await login(t.url);
+});
+after(() => t.close());
+
+const isHostUpdate = (id: string, generation: string) => (m: Message) =>
+  m.type === 'host_update' && (m.payload.host as { id: string; generation: string }).id === id && (m.payload.host as { generation: string }).generation === generation;
+
+/** Counts JSON.stringify calls in this process while `run` goes on. */
+async function countSerializations(run: () => Promise<void>): Promise<number> {
+  const original = JSON.stringify;
+  let calls = 0;
+  JSON.stringify = ((...args: Parameters<typeof JSON.stringify>) => {
+    calls++;
+    return original(...args);
+  }) as typeof JSON.stringify;
+  try {
+    await run();
+  } finally {
+    JSON.stringify = original;
+  }
+  return calls;
+}
+
+test('twenty browsers get the same update with the same version, serialized once rather than once per browser', async () => {
+  const agent = await connectAgent(t.wsUrl, 'fan-01');
+  const few = await Promise.all([1, 2].map(() => connectBrowser(t.wsUrl, session)));
+  const withFew = await countSerializations(async () => {
+    agent.send('heartbeat', { generation: 'g-few' });
+    await Promise.all(few.map((b) => b.next(isHostUpdate('fan-01', 'g-few'))));
+  });
+  const many = await Promise.all(Array.from({ length: 18 }, () => connectBrowser(t.wsUrl, session)));
+  const all = [...few, ...many];
+  const withMany = await countSerializations(async () => {
+    agent.send('heartbeat', { generation: 'g-many' });
+    await Promise.all(all.map((b) => b.next(isHostUpdate('fan-01', 'g-many'))));
+  });
+  assert.ok(withMany <= withFew + 1, `${withMany} serializations for 20 browsers, ${withFew} for 2`);
+  const updates = all.map((b) => b.messages.find(isHostUpdate('fan-01', 'g-many')) as Message);
+  const versions = new Set(updates.map((u) => u.version));
+  assert.equal(versions.size, 1);
+  const arrival = updates.map((u) => u.receivedAt);
+  assert.ok(Math.max(...arrival) - Math.min(...arrival) < 100, 'all browsers got it at about the same moment');
+  await Promise.all([agent.close(), ...all.map((b) => b.close())]);
+});
+
+test('versions are gap-free: each state change is exactly one more than the last', async () => {
+  const browser = await connectBrowser(t.wsUrl, session);
+  const agent = await connectAgent(t.wsUrl, 'fan-02');
+  for (let i = 0; i < 20; i++) agent.send('heartbeat', { generation: `v${i}` });
+  const { body } = await sendCommand(t.url, session, 'fan-02', 'pull');
+  agent.send('status', { status: 'ok', command: 'pull', command_id: body.command_id, exit_code: 0 });
+  await browser.next((m) => m.type === 'command_update' && (m.payload.command as { status: string }).status === 'succeeded');
+  const versions = browser.messages.filter((m) => m.version !== undefined).map((m) => m.version as number);
+  const init = browser.ofType('init')[0] as Message;
+  assert.equal(versions[0], (init.payload.version as number) + 1);
+  versions.forEach((v, i) => i > 0 && assert.equal(v, (versions[i - 1] as number) + 1));
+  assert.ok(versions.length >= 24);
+  // Only state changes are versioned.
+  assert.ok(browser.ofType('event').every((m) => m.version === undefined));
+  await Promise.all([agent.close(), browser.close()]);
+});
+
+test('get_state answers init with the current version, after everything already sent', async () => {
+  const browser = await connectBrowser(t.wsUrl, session);
+  const agent = await connectAgent(t.wsUrl, 'fan-03');
+  agent.send('heartbeat', { generation: 'before-get-state' });
+  browser.send('get_state', {});
+  const init = await browser.next('init');
+  const before = browser.messages.filter((m) => m.version !== undefined && m.receivedAt <= init.receivedAt);
+  assert.ok(before.every((m) => (m.version as number) <= (init.payload.version as number)));
+  const host = (init.payload.hosts as { id: string; generation: string }[]).find((h) => h.id === 'fan-03');
+  assert.equal(host?.generation, 'before-get-state');
+  await Promise.all([agent.close(), browser.close()]);
+});
+
+test('a browser that stops reading is cut with 4008; the others get every line; it resyncs with init', async () => {
+  const agent = await connectAgent(t.wsUrl, 'flood-01');
+  const reader = await connectBrowser(t.wsUrl, session);
+  const stalled = await connectBrowser(t.wsUrl, session);
+  const { body } = await sendCommand(t.url, session, 'flood-01', 'switch');
+  const id = String(body.command_id);
+  await agent.next('command');
+  const stalledSocket = (stalled.ws as unknown as { _socket: net.Socket })._socket;
+  stalledSocket.pause();
+
+  const LINES = 20_000;
+  const padding = 'x'.repeat(400);
+  for (let from = 0; from < LINES; from += 500) {
+    const lines = Array.from({ length: 500 }, (_, i) => ({ seq: from + i, stream: 'stdout', line: `${from + i} ${padding}` }));
+    agent.send('output', { command_id: id, lines });
+  }
+  const seqs = () =>
+    reader.messages
+      .filter((m) => m.type === 'command_output' && m.payload.command_id === id)
+      .flatMap((m) => (m.payload.lines as { seq: number }[]).map((l) => l.seq));
+  await eventually(() => (seqs().length >= LINES ? true : undefined), 15_000, 'every line at the reading browser');
+  assert.deepEqual(seqs(), Array.from({ length: LINES }, (_, i) => i));
+
+  stalledSocket.resume();
+  const closed = await stalled.closed;
+  assert.equal(closed.code, 4008);
+  const storedLines = t.dashboard.context.hub.parts.commands.get(id)?.output_lines;
+  assert.equal(storedLines, LINES);
+
+  const back = await connectBrowser(t.wsUrl, session);
+  const init = back.ofType('init')[0] as Message;
+  const command = (init.payload.commands as { id: string; output_lines: number }[]).find((c) => c.id === id);
+  assert.equal(command?.output_lines, LINES);
+  await Promise.all([agent.close(), reader.close(), back.close()]);
+});
