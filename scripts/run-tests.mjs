@@ -21,11 +21,20 @@ if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);
 }
+function run(list, concurrency) {
+  if (list.length === 0) return 0;
+  const result = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-timeout=120000', ...list],
+    { stdio: 'inherit' },
+  );
+  return result.status ?? 1;
+}
+
 // Most tests wait on sockets and child processes rather than the CPU, so run a few files at once.
-const concurrency = process.env.TEST_CONCURRENCY ?? '3';
-const result = spawnSync(
-  process.execPath,
-  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-timeout=120000', ...files],
-  { stdio: 'inherit' },
-);
-process.exit(result.status ?? 1);
+// Files named *.serial.test.ts measure time: they run afterwards, alone, on a quiet machine.
+const parallel = files.filter((file) => !file.endsWith('.serial.test.ts'));
+const serial = files.filter((file) => file.endsWith('.serial.test.ts'));
+const failedParallel = run(parallel, process.env.TEST_CONCURRENCY ?? '3');
+const failedSerial = run(serial, '1');
+process.exit(failedParallel || failedSerial);
