@@ -47,8 +47,10 @@ export function wsRoute(app: App, ctx: DashboardContext): void {
   app.get('/ws', { websocket: true, preValidation: authenticate }, (socket, request) => {
     const identity = identities.get(request);
     const session = request.session;
-    if (identity?.kind === 'agent') ctx.hub.attachAgent(socket, request.ip);
-    else if (identity?.kind === 'browser' && session) ctx.hub.attachBrowser(socket, request.ip, session);
+    // The TCP socket under the WebSocket: the fan-out writes frames it encoded once straight to it.
+    const tcp = request.raw.socket;
+    if (identity?.kind === 'agent') ctx.hub.attachAgent(socket, tcp, request.ip);
+    else if (identity?.kind === 'browser' && session) ctx.hub.attachBrowser(socket, tcp, request.ip, session);
     else socket.terminate();
   });
 }

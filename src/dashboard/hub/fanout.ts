@@ -2,11 +2,18 @@
 // lines that arrive within one turn of the event loop are coalesced into one frame per command.
 // Messages leave in the order they were published, and state changes carry a gap-free version.
 import type { Store } from '../store/store.js';
+import { encodeTextFrames } from './frame-bytes.js';
 import type { Peer } from './peer.js';
 import type { OutputLine } from '../../protocol/model.js';
 import type { UnversionedBrowserMessage, VersionedBrowserMessage } from '../../protocol/browser.js';
 
 const VERSION_META_KEY = 'version';
+/**
+ * Flushes are at least this far apart. When messages trickle in, each still leaves on the next turn
+ * of the loop; under load, lines of the same command gather into fewer, larger frames and each
+ * browser gets one write per flush.
+ */
+export const FLUSH_MIN_INTERVAL_MS = 2;
 
 interface OutputBatch {
   host_id: string;
@@ -24,6 +31,7 @@ export class Fanout {
   /** The batch of each command still open for more lines in this turn. */
   private openBatches = new Map<string, OutputBatch>();
   private scheduledAt: number | null = null;
+  private lastFlushAt = 0;
 
   /** `meta` is what the store loaded at start: the version counter continues from it. */
   constructor(
@@ -80,25 +88,28 @@ export class Fanout {
 
   private schedule(): void {
     if (this.scheduledAt !== null) return;
+    const now = performance.now();
     this.scheduledAt = Date.now();
-    setImmediate(() => this.flush());
+    const waitMs = this.lastFlushAt + FLUSH_MIN_INTERVAL_MS - now;
+    if (waitMs <= 0) setImmediate(() => this.flush());
+    else setTimeout(() => this.flush(), waitMs);
   }
 
   /** Sends everything queued to every browser now. */
   flush(): void {
     this.scheduledAt = null;
+    this.lastFlushAt = performance.now();
     if (this.queue.length === 0) return;
-    const frames = this.queue.map((item) =>
+    const messages = this.queue.map((item) =>
       Buffer.isBuffer(item) ? item : Buffer.from(JSON.stringify({ type: 'command_output', payload: item })),
     );
     this.queue = [];
     this.openBatches.clear();
+    if (this.browsers.size === 0) return;
+    const frames = encodeTextFrames(messages);
     for (const browser of this.browsers) {
-      if (!browser.acceptsMore()) {
-        this.browsers.delete(browser);
-        continue;
-      }
-      for (const frame of frames) browser.write(frame);
+      if (browser.acceptsMore()) browser.writeEncoded(frames);
+      else this.browsers.delete(browser);
     }
   }
 

@@ -1,6 +1,7 @@
 // The hub: every open socket, which host each agent speaks for, which session each browser belongs
 // to, and the keepalive that finds the dead ones. What a frame means is decided by the connection
 // classes; what it changes, by the fleet and the command book.
+import type net from 'node:net';
 import type WebSocket from 'ws';
 import type { Logger } from 'pino';
 import { CloseCode } from '../../protocol/constants.js';
@@ -10,7 +11,7 @@ import type { OutputLog } from '../commands/output-log.js';
 import type { EventLog } from '../events.js';
 import type { SessionRecord } from '../store/store.js';
 import type { Fanout } from './fanout.js';
-import { Peer } from './peer.js';
+import { Peer, type PeerOptions } from './peer.js';
 import { AgentConnection } from './agent-connection.js';
 import { BrowserConnection } from './browser-connection.js';
 
@@ -57,16 +58,16 @@ export class Hub {
     return { agents: this.peers.size - browsers, browsers };
   }
 
-  attachAgent(socket: WebSocket, address: string): AgentConnection {
-    const peer = this.track(socket, { kind: 'agent', address, queueCapBytes: this.limits.agentQueueBytes });
+  attachAgent(socket: WebSocket, tcp: net.Socket, address: string): AgentConnection {
+    const peer = this.track(socket, tcp, { kind: 'agent', address, queueCapBytes: this.limits.agentQueueBytes });
     const connection = new AgentConnection(peer, this);
     socket.on('message', (data, isBinary) => connection.onFrame(data, isBinary));
     socket.on('close', () => connection.onClose());
     return connection;
   }
 
-  attachBrowser(socket: WebSocket, address: string, session: SessionRecord): BrowserConnection {
-    const peer = this.track(socket, { kind: 'browser', address, queueCapBytes: this.limits.browserQueueBytes });
+  attachBrowser(socket: WebSocket, tcp: net.Socket, address: string, session: SessionRecord): BrowserConnection {
+    const peer = this.track(socket, tcp, { kind: 'browser', address, queueCapBytes: this.limits.browserQueueBytes });
     const connection = new BrowserConnection(peer, this, session.id_hash);
     let set = this.browsersBySession.get(session.id_hash);
     if (!set) {
@@ -84,8 +85,8 @@ export class Hub {
     return connection;
   }
 
-  private track(socket: WebSocket, options: ConstructorParameters<typeof Peer>[1]): Peer {
-    const peer = new Peer(socket, options);
+  private track(socket: WebSocket, tcp: net.Socket, options: PeerOptions): Peer {
+    const peer = new Peer(socket, tcp, options);
     this.peers.add(peer);
     socket.on('close', () => this.peers.delete(peer));
     socket.on('error', (err) => this.parts.log.debug({ err, address: options.address }, `${options.kind} socket error`));

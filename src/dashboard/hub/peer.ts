@@ -1,5 +1,6 @@
 // One open WebSocket, agent or browser: its ordered outbound queue with a byte cap, its keepalive
 // state and its tolerance for bad frames. What the frames mean is decided elsewhere.
+import type net from 'node:net';
 import WebSocket from 'ws';
 import { CloseCode, ErrorCode, type ErrorCodeValue } from '../../protocol/constants.js';
 
@@ -25,8 +26,15 @@ export class Peer {
   private readonly queueCapBytes: number;
   private badFrameTimes: number[] = [];
 
+  /**
+   * `tcp` is the connection under `socket`. Messages sent one at a time go through `socket`; the
+   * fan-out writes frames it encoded once for every browser straight to `tcp`. Both writes are
+   * synchronous and ws queues nothing of its own without compression (which is off), so frames
+   * never interleave.
+   */
   constructor(
     readonly socket: WebSocket,
+    private readonly tcp: net.Socket,
     options: PeerOptions,
   ) {
     this.kind = options.kind;
@@ -54,15 +62,15 @@ export class Peer {
     return false;
   }
 
-  /** Queues one serialized text frame, after `acceptsMore()` said yes. */
-  write(frame: Buffer): void {
-    this.socket.send(frame, { binary: false, compress: false });
+  /** Queues complete, already encoded frames (see frame-bytes.ts), after `acceptsMore()` said yes. */
+  writeEncoded(frames: Buffer): void {
+    this.tcp.write(frames);
   }
 
-  /** Queues one frame if the peer accepts more; returns false once it is cut or closed. */
-  send(frame: Buffer): boolean {
+  /** Queues one serialized message if the peer accepts more; returns false once it is cut or closed. */
+  send(message: Buffer): boolean {
     if (!this.acceptsMore()) return false;
-    this.write(frame);
+    this.socket.send(message, { binary: false, compress: false });
     return true;
   }
 

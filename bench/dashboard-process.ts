@@ -1,0 +1,117 @@
+// The dashboard under test, as its own process (the built program), with a fresh data dir; and what
+// the benchmark reads of it from /proc.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const BENCH_PASSWORD = 'bench-password';
+export const BENCH_TOKEN = 'bench-agent-token';
+const BUILT_MAIN = fileURLToPath(new URL('../dist/dashboard/main.js', import.meta.url));
+const SOURCE_MAIN = fileURLToPath(new URL('../src/dashboard/main.ts', import.meta.url));
+const START_TIMEOUT_MS = 30_000;
+/** Kernel clock ticks per second, the unit of utime and stime in /proc/<pid>/stat. */
+const CLOCK_TICKS_PER_S = 100;
+
+export interface DashboardProcess {
+  child: ChildProcess;
+  pid: number;
+  url: string;
+  wsUrl: string;
+  dataDir: string;
+  /** CPU time (user + system) the process has used, in ms. */
+  cpuMs(): number;
+  rssBytes(): number;
+  stop(): Promise<number | null>;
+}
+
+/**
+ * Starts the built dashboard, or with `fromSource` the TypeScript sources through tsx (slower to
+ * start; for the smoke run, which must work before any build).
+ */
+export async function startDashboardProcess(extraEnv: Record<string, string> = {}, fromSource = false): Promise<DashboardProcess> {
+  if (!fromSource && !fs.existsSync(BUILT_MAIN)) throw new Error(`${BUILT_MAIN} is missing: run npm run build first`);
+  const args = fromSource ? ['--import', import.meta.resolve('tsx'), SOURCE_MAIN] : [BUILT_MAIN];
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nixfleet-bench-'));
+  const logFile = path.join(dataDir, 'dashboard.log');
+  const log = fs.openSync(logFile, 'w');
+  const child = spawn(process.execPath, args, {
+    env: {
+      ...process.env,
+      NIXFLEET_LISTEN: '127.0.0.1:0',
+      NIXFLEET_DATA_DIR: dataDir,
+      NIXFLEET_PASSWORD: BENCH_PASSWORD,
+      NIXFLEET_AGENT_TOKEN: BENCH_TOKEN,
+      NIXFLEET_LOG_LEVEL: 'info',
+      ...extraEnv,
+    },
+    stdio: ['ignore', log, log],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    const deadline = Date.now() + START_TIMEOUT_MS;
+    const poll = setInterval(() => {
+      const match = /"url":"(http:\/\/[^"]+)"/.exec(fs.readFileSync(logFile, 'utf8'));
+      if (match?.[1]) {
+        clearInterval(poll);
+        resolve(match[1]);
+      } else if (child.exitCode !== null || Date.now() > deadline) {
+        clearInterval(poll);
+        reject(new Error(`dashboard did not start:\n${fs.readFileSync(logFile, 'utf8')}`));
+      }
+    }, 50);
+  });
+  const pid = child.pid ?? 0;
+  return {
+    child,
+    pid,
+    url,
+    wsUrl: `${url.replace(/^http/, 'ws')}/ws`,
+    dataDir,
+    cpuMs: () => {
+      // Fields after the command name (which may hold spaces) start at state; utime and stime are 14 and 15.
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_S;
+    },
+    rssBytes: () => {
+      const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+      return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
+    },
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve(child.exitCode);
+        child.once('exit', (code) => resolve(code));
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+export interface AdminSession {
+  cookie: string;
+  csrf: string;
+}
+
+export async function adminLogin(url: string): Promise<AdminSession> {
+  const response = await fetch(`${url}/login`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ password: BENCH_PASSWORD }).toString(),
+  });
+  const cookie = response.headers.getSetCookie().find((c) => c.startsWith('nixfleet_session='))?.split(';')[0];
+  if (!cookie) throw new Error(`login failed: ${response.status}`);
+  const session = (await (await fetch(`${url}/api/session`, { headers: { cookie } })).json()) as { csrf_token: string };
+  return { cookie, csrf: session.csrf_token };
+}
+
+export async function dispatch(url: string, session: AdminSession, hostId: string, command: string): Promise<string> {
+  const response = await fetch(`${url}/api/hosts/${hostId}/command`, {
+    method: 'POST',
+    headers: { cookie: session.cookie, 'x-csrf-token': session.csrf, 'content-type': 'application/json' },
+    body: JSON.stringify({ command }),
+  });
+  const body = (await response.json()) as { command_id?: string; message?: string };
+  if (response.status !== 202 || !body.command_id) throw new Error(`dispatch to ${hostId} failed: ${response.status} ${body.message}`);
+  return body.command_id;
+}

@@ -1,0 +1,119 @@
+// Worker-thread pools of simulated agents and browsers, driven from the benchmark's main thread.
+import type { Worker } from 'node:worker_threads';
+import { startSiblingWorker } from '../src/util/worker.js';
+import type {
+  AgentWorkerReply,
+  AgentWorkerRequest,
+  AgentWorkerStream,
+  BrowserReport,
+  BrowserWorkerReply,
+  BrowserWorkerRequest,
+  OutputMode,
+} from './messages.js';
+
+function split<T>(items: readonly T[], parts: number): T[][] {
+  return Array.from({ length: parts }, (_, i) => items.filter((_, j) => j % parts === i));
+}
+
+/** Resolves with the next reply of `type` from the worker. */
+function nextReply<R extends { type: string }, T extends R['type']>(worker: Worker, type: T): Promise<Extract<R, { type: T }>> {
+  return new Promise((resolve) => {
+    const listener = (reply: R) => {
+      if (reply.type !== type) return;
+      worker.off('message', listener);
+      resolve(reply as Extract<R, { type: T }>);
+    };
+    worker.on('message', listener);
+  });
+}
+
+export class AgentPool {
+  private readonly workers: Worker[];
+  private commandCounts: number[];
+
+  constructor(workerCount: number) {
+    this.workers = Array.from({ length: workerCount }, () => startSiblingWorker(import.meta.url, 'agent-worker', {}));
+    this.commandCounts = this.workers.map(() => 0);
+    this.workers.forEach((worker, i) =>
+      worker.on('message', (reply: AgentWorkerReply) => {
+        if (reply.type === 'commands') this.commandCounts[i] = reply.count;
+      }),
+    );
+  }
+
+  private send(worker: Worker, request: AgentWorkerRequest): void {
+    worker.postMessage(request);
+  }
+
+  /** Connects and registers every host; returns how long it took and how many failed. */
+  async connect(options: { wsUrl: string; token: string; hostnames: string[]; mode: OutputMode; heartbeatIntervalS: number }): Promise<{ elapsedMs: number; failed: number }> {
+    const parts = split(options.hostnames, this.workers.length);
+    const replies = this.workers.map((worker) => nextReply<AgentWorkerReply, 'connected'>(worker, 'connected'));
+    this.workers.forEach((worker, i) =>
+      this.send(worker, { type: 'start', ...options, hostnames: parts[i] ?? [], connectConcurrency: 64 }),
+    );
+    const done = await Promise.all(replies);
+    return { elapsedMs: Math.max(...done.map((r) => r.elapsedMs)), failed: done.reduce((n, r) => n + r.failed, 0) };
+  }
+
+  async waitForCommands(count: number, timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.commandCounts.reduce((a, b) => a + b, 0) < count) {
+      if (Date.now() > deadline) throw new Error(`only ${this.commandCounts.reduce((a, b) => a + b, 0)} of ${count} agents got their command`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  /** Streams output on every agent with a command; returns the lines sent per command. */
+  async stream(request: Omit<AgentWorkerStream, 'type'>): Promise<Record<string, number>> {
+    const replies = this.workers.map((worker) => nextReply<AgentWorkerReply, 'streamed'>(worker, 'streamed'));
+    for (const worker of this.workers) this.send(worker, { type: 'stream', ...request });
+    return Object.assign({}, ...(await Promise.all(replies)).map((r) => r.sent)) as Record<string, number>;
+  }
+
+  async stop(): Promise<void> {
+    const replies = this.workers.map((worker) => nextReply<AgentWorkerReply, 'stopped'>(worker, 'stopped'));
+    for (const worker of this.workers) this.send(worker, { type: 'stop' });
+    await Promise.all(replies);
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
+
+export class BrowserPool {
+  private readonly workers: Worker[];
+
+  constructor(workerCount: number) {
+    this.workers = Array.from({ length: workerCount }, () => startSiblingWorker(import.meta.url, 'browser-worker', {}));
+  }
+
+  private send(worker: Worker, request: BrowserWorkerRequest): void {
+    worker.postMessage(request);
+  }
+
+  /** Connects `count` browsers; browser number `stalledIndex` (over all workers) stops reading for `stallMs`. */
+  async connect(options: { wsUrl: string; cookie: string; count: number; stalledIndex?: number; stallMs?: number }): Promise<void> {
+    const per = Math.ceil(options.count / this.workers.length);
+    const replies = this.workers.map((worker) => nextReply<BrowserWorkerReply, 'connected'>(worker, 'connected'));
+    this.workers.forEach((worker, i) => {
+      const count = Math.max(0, Math.min(per, options.count - i * per));
+      const stalled = options.stalledIndex ?? -1;
+      const stalledIndex = stalled >= i * per && stalled < i * per + count ? stalled - i * per : -1;
+      this.send(worker, { type: 'start', wsUrl: options.wsUrl, cookie: options.cookie, count, stalledIndex, stallMs: options.stallMs ?? 0 });
+    });
+    await Promise.all(replies);
+  }
+
+  /** Reports of every browser, in connection order (the stalled one at its index). */
+  async report(): Promise<BrowserReport[]> {
+    const replies = this.workers.map((worker) => nextReply<BrowserWorkerReply, 'report'>(worker, 'report'));
+    for (const worker of this.workers) this.send(worker, { type: 'report' });
+    return (await Promise.all(replies)).flatMap((r) => r.browsers);
+  }
+
+  async stop(): Promise<void> {
+    const replies = this.workers.map((worker) => nextReply<BrowserWorkerReply, 'stopped'>(worker, 'stopped'));
+    for (const worker of this.workers) this.send(worker, { type: 'stop' });
+    await Promise.all(replies);
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}

@@ -1,0 +1,195 @@
+// npm run bench: runs each scenario against a fresh dashboard process and prints a table with
+// a verdict per target; writes the results as JSON.
+//   node --import tsx bench/run.ts [--smoke] [--only a,b] [--out file.json] [--from-source]
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { Histogram } from './histogram.js';
+import { adminLogin, BENCH_TOKEN, dispatch, startDashboardProcess, type DashboardProcess } from './dashboard-process.js';
+import { AgentPool, BrowserPool } from './pools.js';
+import { SCENARIOS, SMOKE, TARGETS, type Measured, type Scenario, type Verdict } from './scenarios.js';
+import type { BrowserReport } from './messages.js';
+
+/** Time after the agents stop for lines in flight to arrive. */
+const SETTLE_MS = 2_000;
+const DISPATCH_CONCURRENCY = 32;
+
+export interface ScenarioResult extends Measured {
+  key: string;
+  name: string;
+  durationS: number;
+  linesSent: number;
+  deliveries: number;
+  deliveriesPerSecond: number;
+  output: ReturnType<Histogram['toJSON']>;
+  heartbeat: ReturnType<Histogram['toJSON']>;
+  rssPerBrowserKB: number;
+  connectRatePerS: number;
+  verdicts: Verdict[];
+  pass: boolean;
+}
+
+async function dispatchAll(dashboard: DashboardProcess, hostnames: string[]): Promise<void> {
+  const session = await adminLogin(dashboard.url);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: DISPATCH_CONCURRENCY }, async () => {
+      while (next < hostnames.length) await dispatch(dashboard.url, session, hostnames[next++] as string, 'switch');
+    }),
+  );
+}
+
+/** Lines stored per command, read from the database after the dashboard stopped. */
+function storedLines(dataDir: string): Map<string, number> {
+  const db = new Database(path.join(dataDir, 'nixfleet.sqlite'), { readonly: true });
+  try {
+    const rows = db.prepare('SELECT command_id AS id, count(*) AS n FROM output_lines GROUP BY command_id').all() as { id: string; n: number }[];
+    return new Map(rows.map((r) => [r.id, r.n]));
+  } finally {
+    db.close();
+  }
+}
+
+function merge(reports: BrowserReport[], pick: (r: BrowserReport) => BrowserReport['output']): Histogram {
+  const histogram = new Histogram();
+  for (const report of reports) histogram.merge(pick(report));
+  return histogram;
+}
+
+async function runScenario(scenario: Scenario, fromSource: boolean): Promise<ScenarioResult> {
+  const dashboard = await startDashboardProcess(scenario.env, fromSource);
+  const agents = new AgentPool(scenario.agentWorkers);
+  const browsers = new BrowserPool(scenario.browserWorkers);
+  try {
+    const rssBase = dashboard.rssBytes();
+    const session = await adminLogin(dashboard.url);
+    await browsers.connect({ wsUrl: dashboard.wsUrl, cookie: session.cookie, count: scenario.browsers, stalledIndex: scenario.stallMs > 0 ? 0 : -1, stallMs: scenario.stallMs });
+    const rssBrowsers = dashboard.rssBytes();
+    const hostnames = Array.from({ length: scenario.agents }, (_, i) => `bench-${String(i).padStart(5, '0')}`);
+    const connected = await agents.connect({ wsUrl: dashboard.wsUrl, token: BENCH_TOKEN, hostnames, mode: scenario.mode, heartbeatIntervalS: scenario.heartbeatIntervalS });
+    if (connected.failed > 0) throw new Error(`${connected.failed} agents failed to connect`);
+    // Let heap growth from connecting settle before reading the RSS.
+    await new Promise((r) => setTimeout(r, 1_000));
+    const rssAgents = dashboard.rssBytes();
+
+    let sent: Record<string, number> = {};
+    const cpuBefore = dashboard.cpuMs();
+    const started = Date.now();
+    if (scenario.idle) {
+      await new Promise((r) => setTimeout(r, scenario.durationMs));
+    } else {
+      await dispatchAll(dashboard, hostnames);
+      await agents.waitForCommands(scenario.agents);
+      sent = await agents.stream({ durationMs: scenario.durationMs, linesPerSecond: scenario.linesPerSecond, lineBytes: scenario.lineBytes, maxLinesPerFrame: scenario.maxLinesPerFrame });
+      await new Promise((r) => setTimeout(r, SETTLE_MS));
+    }
+    const wallMs = Date.now() - started;
+    const cpuMs = dashboard.cpuMs() - cpuBefore;
+    const reports = await browsers.report();
+    await agents.stop();
+    await browsers.stop();
+    await dashboard.stop();
+
+    const stalled = scenario.stallMs > 0 ? reports[0] : undefined;
+    const readers = reports.filter((r) => r !== stalled);
+    const linesSent = Object.values(sent).reduce((a, b) => a + b, 0);
+    let linesLost = 0;
+    for (const reader of readers) {
+      for (const [commandId, count] of Object.entries(sent)) linesLost += Math.max(0, count - (reader.perCommand[commandId]?.lines ?? 0));
+    }
+    const stored = storedLines(dashboard.dataDir);
+    const allStored = Object.entries(sent).every(([id, count]) => (stored.get(id) ?? 0) === count);
+    const output = merge(readers, (r) => r.output);
+    const heartbeat = merge(readers, (r) => r.heartbeat);
+    const deliveries = reports.reduce((n, r) => n + r.linesReceived, 0);
+    const measured: Measured = {
+      outputP99Ms: output.percentile(0.99),
+      linesLost,
+      linesReordered: reports.reduce((n, r) => n + r.outOfOrder, 0),
+      cpuUsPerDelivery: deliveries > 0 ? (cpuMs * 1000) / deliveries : NaN,
+      allStored,
+      rssPerAgentKB: (rssAgents - rssBrowsers) / 1024 / Math.max(1, scenario.agents),
+      heartbeatP99Ms: heartbeat.percentile(0.99),
+      dashboardCpuPercent: (cpuMs / wallMs) * 100,
+      stalledCloseCode: stalled ? Number(Object.keys(stalled.closeCodes)[0] ?? NaN) : null,
+    };
+    const verdicts = (TARGETS[scenario.key] ?? []).map((check) => check(measured));
+    fs.rmSync(dashboard.dataDir, { recursive: true, force: true });
+    return {
+      key: scenario.key,
+      name: scenario.name,
+      durationS: scenario.durationMs / 1000,
+      linesSent,
+      deliveries,
+      deliveriesPerSecond: deliveries / (scenario.durationMs / 1000),
+      output: output.toJSON(),
+      heartbeat: heartbeat.toJSON(),
+      rssPerBrowserKB: (rssBrowsers - rssBase) / 1024 / Math.max(1, scenario.browsers),
+      connectRatePerS: scenario.agents / (connected.elapsedMs / 1000),
+      ...measured,
+      verdicts,
+      pass: verdicts.every((v) => v.pass),
+    };
+  } catch (err) {
+    await agents.stop().catch(() => undefined);
+    await browsers.stop().catch(() => undefined);
+    await dashboard.stop();
+    throw err;
+  }
+}
+
+const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : '—');
+
+function printTable(results: ScenarioResult[]): void {
+  const rows = results.map((r) => [
+    r.key,
+    fmt(r.output.p50, 2),
+    fmt(r.output.p90, 2),
+    fmt(r.output.p99, 2),
+    fmt(r.output.max, 1),
+    String(r.linesLost),
+    String(r.linesReordered),
+    fmt(r.deliveriesPerSecond, 0),
+    fmt(r.cpuUsPerDelivery, 2),
+    fmt(r.rssPerAgentKB, 1),
+    fmt(r.rssPerBrowserKB, 1),
+    fmt(r.heartbeat.p99, 1),
+    fmt(r.connectRatePerS, 0),
+    r.allStored ? 'yes' : 'no',
+    r.pass ? 'PASS' : 'FAIL',
+  ]);
+  const header = ['', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'lost', 'reord', 'deliv/s', 'CPU µs/line', 'RSS/agent KB', 'RSS/browser KB', 'hb p99 ms', 'conn/s', 'stored', 'verdict'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i] ?? 0)).join('  ');
+  console.log(line(header));
+  for (const row of rows) console.log(line(row));
+  for (const r of results) {
+    console.log(`\n${r.key}. ${r.name}`);
+    for (const v of r.verdicts) console.log(`   ${v.pass ? 'ok  ' : 'FAIL'} ${v.target}: ${v.actual}`);
+  }
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const only = args.includes('--only') ? (args[args.indexOf('--only') + 1] ?? '').split(',') : null;
+  const out = args.includes('--out') ? args[args.indexOf('--out') + 1] : path.join('bench', 'results', 'latest.json');
+  const scenarios = args.includes('--smoke') ? [SMOKE] : SCENARIOS.filter((s) => !only || only.includes(s.key));
+  const results: ScenarioResult[] = [];
+  for (const scenario of scenarios) {
+    console.error(`running ${scenario.key}: ${scenario.name}`);
+    results.push(await runScenario(scenario, args.includes('--from-source')));
+  }
+  printTable(results);
+  if (out) {
+    fs.mkdirSync(path.dirname(out), { recursive: true });
+    const machine = { cpus: os.cpus().length, model: os.cpus()[0]?.model, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version };
+    fs.writeFileSync(out, JSON.stringify({ at: new Date().toISOString(), machine, results }, null, 2));
+  }
+  process.exit(results.every((r) => r.pass) ? 0 : 1);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(2);
+});

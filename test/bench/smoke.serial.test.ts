@@ -1,0 +1,29 @@
+// The benchmark still works: a five-second run against a real dashboard process loses nothing,
+// stores everything and reports every measure (the targets themselves live in npm run bench).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { tempDir } from '../helpers/dashboard.js';
+import { nodeArgs } from '../helpers/program.js';
+
+test('the smoke scenario runs end to end and reports latency, loss, CPU, memory and storage', () => {
+  const out = path.join(tempDir(), 'smoke.json');
+  const run = spawnSync(process.execPath, nodeArgs('bench/run.ts', '--smoke', '--from-source', '--out', out), { encoding: 'utf8', timeout: 120_000 });
+  assert.equal(run.status, 0, `${run.stdout}\n${run.stderr}`);
+  const { results } = JSON.parse(fs.readFileSync(out, 'utf8')) as { results: Record<string, unknown>[] };
+  const [smoke] = results;
+  assert.ok(smoke);
+  assert.equal(smoke.linesLost, 0);
+  assert.equal(smoke.linesReordered, 0);
+  assert.equal(smoke.allStored, true);
+  assert.ok((smoke.linesSent as number) >= 20 * 50 * 4, `only ${smoke.linesSent} lines sent`);
+  assert.equal(smoke.deliveries, (smoke.linesSent as number) * 3);
+  for (const key of ['cpuUsPerDelivery', 'rssPerAgentKB', 'rssPerBrowserKB', 'connectRatePerS', 'deliveriesPerSecond']) {
+    assert.ok(Number.isFinite(smoke[key]), key);
+  }
+  const output = smoke.output as { p50: number; p99: number; max: number };
+  assert.ok(output.p50 > 0 && output.p50 <= output.p99 && output.p99 <= output.max + 0.1);
+  assert.match(run.stdout, /smoke .* PASS/);
+});
