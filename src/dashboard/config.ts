@@ -18,12 +18,19 @@ export interface DashboardConfig {
   passwordHash: string | undefined;
   password: string | undefined;
   agentToken: string | undefined;
-  sessionSecret: string | undefined;
+  /** Whether the shared agent token is accepted at all (enrolment and old agents). */
+  allowSharedAgentToken: boolean;
+  /** Secrets that verify session cookies; the first also signs. Empty: one kept in the data dir. */
+  sessionSecrets: string[];
   totpSecret: string | undefined;
   sessionDurationMs: number;
   rateLimit: number;
   rateWindowMs: number;
+  /** Failed agent upgrades an address may make per rate window before it gets 429. */
+  agentRateLimit: number;
   allowedOrigins: string[];
+  /** Addresses or CIDR ranges whose X-Forwarded-For and X-Forwarded-Proto are believed. */
+  trustedProxies: string[];
   pingIntervalMs: number;
   offlineTimeoutMs: number;
   maxMessageBytes: number;
@@ -85,6 +92,15 @@ function optional(env: Env, name: string): string | undefined {
 
 const positiveInt = (text: string): number | null => (/^\d+$/.test(text.trim()) && Number(text) > 0 ? Number(text) : null);
 const duration = 'a duration such as 500ms, 30s, 5m or 24h';
+const BOOLEANS: Record<string, boolean> = { true: true, yes: true, '1': true, on: true, false: false, no: false, '0': false, off: false };
+const boolean = (text: string): boolean | null => BOOLEANS[text.trim().toLowerCase()] ?? null;
+const list = (text: string | undefined): string[] =>
+  (text ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+/** An IPv4 or IPv6 address, optionally with a /prefix. */
+const ADDRESS_OR_CIDR = /^(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9a-fA-F:]*:[0-9a-fA-F:.]*)(?:\/\d{1,3})?$/;
 
 export function loadConfig(env: Env = process.env): DashboardConfig {
   const listen = read(env, 'NIXFLEET_LISTEN', ':8000', parseListen, 'host:port such as :8000');
@@ -96,6 +112,11 @@ export function loadConfig(env: Env = process.env): DashboardConfig {
   if (totpSecret && !/^[A-Z2-7]+=*$/i.test(totpSecret.replace(/\s/g, ''))) {
     throw new ConfigError('NIXFLEET_TOTP_SECRET', 'expected a base32 secret');
   }
+  const trustedProxies = list(env.NIXFLEET_TRUSTED_PROXIES);
+  const badProxy = trustedProxies.find((entry) => !ADDRESS_OR_CIDR.test(entry) && entry !== 'loopback');
+  if (badProxy) throw new ConfigError('NIXFLEET_TRUSTED_PROXIES', `expected addresses or CIDR ranges, got "${badProxy}"`);
+  const sessionSecrets = list(env.NIXFLEET_SESSION_SECRETS);
+  const singleSecret = optional(env, 'NIXFLEET_SESSION_SECRET');
   const config: DashboardConfig = {
     listenHost: listen.host,
     listenPort: listen.port,
@@ -103,15 +124,15 @@ export function loadConfig(env: Env = process.env): DashboardConfig {
     passwordHash,
     password: env.NIXFLEET_PASSWORD || undefined,
     agentToken: optional(env, 'NIXFLEET_AGENT_TOKEN'),
-    sessionSecret: optional(env, 'NIXFLEET_SESSION_SECRET'),
+    allowSharedAgentToken: read(env, 'NIXFLEET_ALLOW_SHARED_AGENT_TOKEN', 'true', boolean, 'true or false'),
+    sessionSecrets: sessionSecrets.length > 0 ? sessionSecrets : singleSecret ? [singleSecret] : [],
     totpSecret: totpSecret?.replace(/\s/g, '').toUpperCase(),
     sessionDurationMs: read(env, 'NIXFLEET_SESSION_DURATION', '24h', parseDuration, duration),
     rateLimit: read(env, 'NIXFLEET_RATE_LIMIT', '5', positiveInt, 'a positive whole number'),
     rateWindowMs: read(env, 'NIXFLEET_RATE_WINDOW', '1m', parseDuration, duration),
-    allowedOrigins: (env.NIXFLEET_ALLOWED_ORIGINS ?? '')
-      .split(',')
-      .map((origin) => origin.trim().replace(/\/+$/, ''))
-      .filter(Boolean),
+    agentRateLimit: read(env, 'NIXFLEET_AGENT_RATE_LIMIT', '20', positiveInt, 'a positive whole number'),
+    allowedOrigins: list(env.NIXFLEET_ALLOWED_ORIGINS).map((origin) => origin.replace(/\/+$/, '')),
+    trustedProxies,
     pingIntervalMs: read(env, 'NIXFLEET_PING_INTERVAL', '30s', parseDuration, duration),
     offlineTimeoutMs: read(env, 'NIXFLEET_OFFLINE_TIMEOUT', '30s', parseDuration, duration),
     maxMessageBytes: read(env, 'NIXFLEET_MAX_MESSAGE', '1MiB', parseSize, 'a size such as 1MiB'),

@@ -18,10 +18,12 @@ import { EventLog } from './events.js';
 import { CommandBook, RECENT_COMMANDS_KEPT } from './commands/command-book.js';
 import { OutputLog } from './commands/output-log.js';
 import { Fleet } from './fleet/fleet.js';
-import { sessionOf } from './http/guards.js';
+import { sessionOf } from './http/session-cookie.js';
+import { AgentTokens } from './auth/agent-tokens.js';
 import { healthRoutes } from './http/health.js';
 import { loginRoutes } from './http/login.js';
 import { apiRoutes } from './http/api.js';
+import { hostAdminRoutes } from './http/hosts-admin.js';
 import { pageRoutes } from './http/pages.js';
 import { wsRoute } from './http/ws-route.js';
 import { securityHeaders } from './http/security-headers.js';
@@ -46,14 +48,15 @@ export interface DashboardOptions {
   logger?: Logger;
 }
 
-function buildState(config: DashboardConfig, store: Store, snapshot: Snapshot, log: Logger): Hub {
+function buildState(config: DashboardConfig, credentials: Credentials, store: Store, snapshot: Snapshot, log: Logger): Hub {
+  const tokens = new AgentTokens(store, credentials.agentTokenHash, config.allowSharedAgentToken, snapshot.hostTokens);
   const fanout = new Fanout(store, snapshot.meta);
   const events = new EventLog(store, fanout, snapshot.lastEventId, log);
   const commands = new CommandBook(store, fanout, events, snapshot.commands);
   const fleet = new Fleet(store, fanout, events, commands, config.offlineTimeoutMs, log, snapshot.hosts);
   const output = new OutputLog(store, fanout, commands);
   return new Hub(
-    { fleet, commands, output, fanout, events, log },
+    { fleet, commands, output, fanout, events, tokens, log },
     { pingIntervalMs: config.pingIntervalMs, agentQueueBytes: config.agentQueueBytes, browserQueueBytes: config.browserQueueBytes },
   );
 }
@@ -63,7 +66,7 @@ export async function startDashboard(config: DashboardConfig, options: Dashboard
   const credentials = options.credentials ?? (await resolveCredentials(config));
   const store = new SqliteStore(config.dataDir, config.storeFlushIntervalMs, log);
   const snapshot = store.load(RECENT_COMMANDS_KEPT);
-  const hub = buildState(config, store, snapshot, log);
+  const hub = buildState(config, credentials, store, snapshot, log);
   const sessions = new SessionBook(store, config.sessionDurationMs, snapshot.sessions, (idHash) => hub.closeSession(idHash));
   const context: DashboardContext = {
     config,
@@ -72,21 +75,24 @@ export async function startDashboard(config: DashboardConfig, options: Dashboard
     hub,
     sessions,
     loginLimiter: new RateLimiter(config.rateLimit, config.rateWindowMs),
+    agentLimiter: new RateLimiter(config.agentRateLimit, config.rateWindowMs),
     totp: config.totpSecret ? new TotpGate(config.totpSecret) : null,
   };
 
   const app: App = Fastify({
     loggerInstance: log,
     bodyLimit: BODY_LIMIT_BYTES,
+    // Client addresses and https come from X-Forwarded-* only when a trusted proxy sent them.
+    trustProxy: config.trustedProxies.length > 0 ? config.trustedProxies : false,
     // Events and warnings are logged where they happen; a line per request would drown them.
     logController: new LogController({ disableRequestLogging: true }),
   }).withTypeProvider<TypeBoxTypeProvider>();
-  await app.register(fastifyCookie, { secret: credentials.sessionSecret });
+  await app.register(fastifyCookie, { secret: credentials.sessionSecrets });
   await app.register(fastifyFormbody);
   await app.register(fastifyWebsocket, { options: { maxPayload: config.maxMessageBytes, perMessageDeflate: false } });
   app.decorateRequest('session', null);
-  app.addHook('onRequest', async (request) => {
-    request.session = sessionOf(request, sessions);
+  app.addHook('onRequest', async (request, reply) => {
+    request.session = sessionOf(request, reply, sessions);
   });
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
@@ -98,6 +104,7 @@ export async function startDashboard(config: DashboardConfig, options: Dashboard
   healthRoutes(app, context);
   loginRoutes(app, context);
   apiRoutes(app, context);
+  hostAdminRoutes(app, context);
   pageRoutes(app);
   wsRoute(app, context);
 

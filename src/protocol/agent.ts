@@ -8,8 +8,10 @@ import { COMMAND_NAMES } from './constants.js';
 
 /** An optional field that old agents may also send as null. */
 const Opt = <T extends TSchema>(schema: T) => Type.Optional(Nullable(schema));
-const ShortText = Type.String({ maxLength: 256 });
-const PathText = Type.String({ maxLength: 4096 });
+/** No control characters: these strings are shown in one line, and a terminal or log must not be steered by them. */
+const PRINTABLE = '^[^\\u0000-\\u001f\\u007f]*$';
+const ShortText = Type.String({ maxLength: 256, pattern: PRINTABLE });
+const PathText = Type.String({ maxLength: 4096, pattern: PRINTABLE });
 export const COMMAND_ID_MAX_LENGTH = 64;
 const CommandId = Type.String({ minLength: 1, maxLength: COMMAND_ID_MAX_LENGTH });
 /** Output frames may carry at most this many lines (v1). */

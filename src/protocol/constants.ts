@@ -65,6 +65,8 @@ export const CloseCode = {
   replaced: 4001,
   /** The browser's session ended (logout or expiry). */
   sessionEnded: 4003,
+  /** The agent's token was rotated or its host removed: it must not speak for the host any more. */
+  credentialsRevoked: 4004,
   /** The peer did not read fast enough and its outbound queue passed its byte cap. */
   slowConsumer: 4008,
 } as const;

@@ -1,6 +1,6 @@
 // Bodies of the HTTP routes (PROTOCOL.md section 6). Fastify validates requests against these.
 import { Type, type Static } from '@sinclair/typebox';
-import { Command, FleetEvent, Host, OutputLine } from './model.js';
+import { Command, FleetEvent, Host, HostType, OutputLine } from './model.js';
 
 export const HostIdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 253 }) });
 export type HostIdParams = Static<typeof HostIdParams>;
@@ -27,6 +27,22 @@ export const OutputReply = Type.Object({
   more: Type.Boolean(),
 });
 export type OutputReply = Static<typeof OutputReply>;
+
+/** A host made ahead of its agent: it gets its own token, which registers that host only. */
+export const CreateHostBody = Type.Object({
+  hostname: Type.String({ maxLength: 253 }),
+  host_type: Type.Optional(HostType),
+  location: Type.Optional(Type.String({ maxLength: 256 })),
+  device_type: Type.Optional(Type.String({ maxLength: 256 })),
+  theme_color: Type.Optional(Type.String({ pattern: '^(#[0-9a-fA-F]{6})?$' })),
+});
+export type CreateHostBody = Static<typeof CreateHostBody>;
+
+export const HostTokenReply = Type.Object({ host: Host, token: Type.String() });
+export type HostTokenReply = Static<typeof HostTokenReply>;
+
+export const DeleteHostQuery = Type.Object({ force: Type.Optional(Type.Boolean()) });
+export type DeleteHostQuery = Static<typeof DeleteHostQuery>;
 
 export const EventsQuery = Type.Object({
   host: Type.Optional(Type.String({ maxLength: 253 })),

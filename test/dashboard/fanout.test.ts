@@ -11,7 +11,9 @@ let t: TestDashboard;
 let session: Session;
 
 before(async () => {
-  t = await startTestDashboard({ NIXFLEET_BROWSER_QUEUE: '256KiB' });
+  // Small enough that a stalled browser passes it soon, large enough that a reader sharing this
+  // process's event loop with the dashboard is not cut for a momentary backlog.
+  t = await startTestDashboard({ NIXFLEET_BROWSER_QUEUE: '1MiB' });
   session = await login(t.url);
 });
 after(() => t.close());
@@ -97,7 +99,7 @@ test('a browser that stops reading is cut with 4008; the others get every line; 
   const stalledSocket = (stalled.ws as unknown as { _socket: net.Socket })._socket;
   stalledSocket.pause();
 
-  const LINES = 20_000;
+  const LINES = 40_000;
   const padding = 'x'.repeat(400);
   for (let from = 0; from < LINES; from += 500) {
     const lines = Array.from({ length: 500 }, (_, i) => ({ seq: from + i, stream: 'stdout', line: `${from + i} ${padding}` }));
@@ -107,7 +109,7 @@ test('a browser that stops reading is cut with 4008; the others get every line; 
     reader.messages
       .filter((m) => m.type === 'command_output' && m.payload.command_id === id)
       .flatMap((m) => (m.payload.lines as { seq: number }[]).map((l) => l.seq));
-  await eventually(() => (seqs().length >= LINES ? true : undefined), 15_000, 'every line at the reading browser');
+  await eventually(() => (seqs().length >= LINES ? true : undefined), 30_000, 'every line at the reading browser');
   assert.deepEqual(seqs(), Array.from({ length: LINES }, (_, i) => i));
 
   stalledSocket.resume();

@@ -63,8 +63,8 @@ test('an agent that reconnects within the grace period never shows offline (no f
 
 test('a connected host whose heartbeats stop goes offline after max(3 × interval, grace), and back online with the next one', async () => {
   // heartbeat_interval 0.2 s → 3 × interval = 600 ms, more than the 400 ms grace.
-  const agent = await connectAgent(t.wsUrl, 'silent-01', { protocol_version: 1, running: null, heartbeat_interval: 0.2 });
   const browser = await connectBrowser(t.wsUrl, session);
+  const agent = await connectAgent(t.wsUrl, 'silent-01', { protocol_version: 1, running: null, heartbeat_interval: 0.2 });
   const since = performance.now();
   await browser.next(isHost('silent-01', (h) => h.status === 'offline'), 3000);
   const waited = performance.now() - since;

@@ -68,3 +68,15 @@ test('hostnames follow the contract pattern and commands the contract list', () 
   assert.ok(isCommandName('pull-switch') && isCommandName('force-update'));
   assert.ok(!isCommandName('shell') && !isCommandName('toString'));
 });
+
+test('short agent strings (versions, location, generation) may not carry control characters', () => {
+  const withEscape = decodeAgent(JSON.stringify({ type: 'heartbeat', payload: { generation: 'abc\u001b[31mred' } }));
+  assert.ok(!withEscape.ok && /generation/.test(withEscape.reason));
+  const withNewline = decodeAgent(JSON.stringify({ type: 'register', payload: { hostname: 'h', location: 'a\nb' } }));
+  assert.equal(withNewline.ok, false);
+  const unicode = decodeAgent(JSON.stringify({ type: 'register', payload: { hostname: 'h', location: 'Zürich – Rack 3 🚀' } }));
+  assert.equal(unicode.ok, true);
+  // A status message is free text over several lines.
+  const message = decodeAgent(JSON.stringify({ type: 'status', payload: { status: 'error', command: 'switch', message: 'line 1\nline 2' } }));
+  assert.equal(message.ok, true);
+});

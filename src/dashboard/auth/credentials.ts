@@ -14,7 +14,8 @@ export interface Credentials {
   passwordHash: string;
   /** SHA-256 (hex) of the shared agent token. */
   agentTokenHash: string;
-  sessionSecret: string;
+  /** The first signs session cookies; all of them verify. */
+  sessionSecrets: string[];
   /** Set only on the start that generated them: shown once, never again. */
   generated: { password?: string; agentToken?: string };
 }
@@ -51,11 +52,15 @@ export async function resolveCredentials(config: DashboardConfig): Promise<Crede
     writeSecretFile(at(AGENT_TOKEN_HASH_FILE), agentTokenHash);
   }
 
-  let sessionSecret = config.sessionSecret ?? readSecretFile(at(SESSION_SECRET_FILE));
-  if (!sessionSecret) {
-    sessionSecret = newSecret();
-    writeSecretFile(at(SESSION_SECRET_FILE), sessionSecret);
+  let sessionSecrets = config.sessionSecrets;
+  if (sessionSecrets.length === 0) {
+    let kept = readSecretFile(at(SESSION_SECRET_FILE));
+    if (!kept) {
+      kept = newSecret();
+      writeSecretFile(at(SESSION_SECRET_FILE), kept);
+    }
+    sessionSecrets = [kept];
   }
 
-  return { passwordHash, agentTokenHash, sessionSecret, generated };
+  return { passwordHash, agentTokenHash, sessionSecrets, generated };
 }

@@ -173,6 +173,25 @@ export class Fleet {
     return entry;
   }
 
+  /** A host made by the admin ahead of its agent: offline and never seen until the agent registers. */
+  create(fields: Pick<HostRecord, 'hostname'> & Partial<Pick<HostRecord, 'host_type' | 'location' | 'device_type' | 'theme_color'>>): HostEntry {
+    const record = { ...newRecord(fields.hostname), status: 'offline' as const };
+    assignReported(record, fields, ['host_type', 'location', 'device_type', 'theme_color']);
+    const entry: HostEntry = { record, connected: false, presenceTimer: null, presenceDelayMs: 0 };
+    this.hosts.set(record.id, entry);
+    this.store.putHost(record);
+    this.publish(record.id);
+    return entry;
+  }
+
+  /** Forgets a host: its record goes, browsers are told with host_removed. */
+  remove(entry: HostEntry): void {
+    if (entry.presenceTimer !== null) clearTimeout(entry.presenceTimer);
+    this.hosts.delete(entry.record.id);
+    this.store.deleteHost(entry.record.id);
+    this.fanout.publishState('host_removed', { host_id: entry.record.id });
+  }
+
   heartbeat(entry: HostEntry, payload: HeartbeatPayload, now = Date.now()): void {
     const { record } = entry;
     assignReported(record, payload, HEARTBEAT_FIELDS);

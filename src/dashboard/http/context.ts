@@ -18,6 +18,8 @@ export interface DashboardContext {
   hub: Hub;
   sessions: SessionBook;
   loginLimiter: RateLimiter;
+  /** Counts failed agent upgrades per address. */
+  agentLimiter: RateLimiter;
   totp: TotpGate | null;
 }
 

@@ -1,18 +1,7 @@
 // Who may do what: a live session for pages and the API, and its CSRF token for state changes.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { CSRF_FORM_FIELD, CSRF_HEADER, SESSION_COOKIE } from '../../protocol/constants.js';
+import { CSRF_FORM_FIELD, CSRF_HEADER } from '../../protocol/constants.js';
 import { safeEqual } from '../auth/tokens.js';
-import type { SessionBook } from '../auth/sessions.js';
-import type { SessionRecord } from '../store/store.js';
-
-/** The live session named by the request's signed cookie. */
-export function sessionOf(request: FastifyRequest, sessions: SessionBook): SessionRecord | null {
-  const raw = request.cookies[SESSION_COOKIE];
-  if (!raw) return null;
-  const unsigned = request.unsignCookie(raw);
-  if (!unsigned.valid || !unsigned.value) return null;
-  return sessions.find(unsigned.value) ?? null;
-}
 
 export function isApi(request: FastifyRequest): boolean {
   return request.url.startsWith('/api/');

@@ -3,11 +3,12 @@ import { LoginBody } from '../../protocol/http.js';
 import { SESSION_COOKIE } from '../../protocol/constants.js';
 import { verifyPassword } from '../auth/passwords.js';
 import { requireCsrf } from './guards.js';
+import { setSessionCookie } from './session-cookie.js';
 import { loginPage } from './pages/login-page.js';
 import type { App, DashboardContext } from './context.js';
 
 export function loginRoutes(app: App, ctx: DashboardContext): void {
-  const { config, credentials, sessions, loginLimiter, totp } = ctx;
+  const { credentials, sessions, loginLimiter, totp } = ctx;
   const { events } = ctx.hub.parts;
   const form = (message?: string) => loginPage({ totp: totp !== null, ...(message ? { message } : {}) });
 
@@ -34,15 +35,7 @@ export function loginRoutes(app: App, ctx: DashboardContext): void {
     }
     const { token, record } = sessions.create(address);
     events.record('info', `login from ${address}`);
-    reply.setCookie(SESSION_COOKIE, token, {
-      signed: true,
-      httpOnly: true,
-      sameSite: 'lax',
-      path: '/',
-      secure: request.protocol === 'https',
-      maxAge: Math.floor(config.sessionDurationMs / 1000),
-    });
-    request.log.debug({ expires: record.expires_at }, 'session started');
+    setSessionCookie(request, reply, token, record);
     return reply.redirect('/', 303);
   });
 

@@ -2,10 +2,10 @@
 // credentials: a bearer token makes an agent, a session cookie a browser. Anything else gets an
 // HTTP error and no socket.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { safeEqual, sha256Hex } from '../auth/tokens.js';
+import type { AgentIdentity } from '../auth/agent-tokens.js';
 import type { App, DashboardContext } from './context.js';
 
-type PeerIdentity = { kind: 'agent' } | { kind: 'browser' };
+type PeerIdentity = { kind: 'agent'; agent: AgentIdentity } | { kind: 'browser' };
 
 /** Whether a browser's Origin is this dashboard (same host) or one the admin allowed. */
 export function originAllowed(request: FastifyRequest, allowedOrigins: readonly string[]): boolean {
@@ -26,11 +26,21 @@ export function wsRoute(app: App, ctx: DashboardContext): void {
     const authorization = request.headers.authorization;
     if (authorization !== undefined) {
       const token = /^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1];
-      if (!token || !safeEqual(sha256Hex(token), ctx.credentials.agentTokenHash)) {
-        await reply.code(401).send({ error: 'unauthorized', message: 'unknown agent token' });
+      const agent = token ? ctx.hub.parts.tokens.identify(token) : null;
+      if (agent) {
+        identities.set(request, { kind: 'agent', agent });
         return;
       }
-      identities.set(request, { kind: 'agent' });
+      // A valid token always gets through, so one misconfigured host cannot lock out the others
+      // behind the same address; past the limit, wrong ones get 429.
+      if (ctx.agentLimiter.isLimited(request.ip)) {
+        const wait = ctx.agentLimiter.retryAfterSeconds(request.ip);
+        await reply.code(429).header('retry-after', String(wait)).send({ error: 'rate_limited', message: 'too many failed agent connections' });
+        return;
+      }
+      ctx.agentLimiter.record(request.ip);
+      ctx.hub.parts.events.record('warn', `agent connection with an unknown token refused from ${request.ip}`);
+      await reply.code(401).send({ error: 'unauthorized', message: 'unknown agent token' });
       return;
     }
     if (!request.session) {
@@ -49,7 +59,7 @@ export function wsRoute(app: App, ctx: DashboardContext): void {
     const session = request.session;
     // The TCP socket under the WebSocket: the fan-out writes frames it encoded once straight to it.
     const tcp = request.raw.socket;
-    if (identity?.kind === 'agent') ctx.hub.attachAgent(socket, tcp, request.ip);
+    if (identity?.kind === 'agent') ctx.hub.attachAgent(socket, tcp, request.ip, identity.agent);
     else if (identity?.kind === 'browser' && session) ctx.hub.attachBrowser(socket, tcp, request.ip, session);
     else socket.terminate();
   });

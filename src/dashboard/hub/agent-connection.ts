@@ -18,6 +18,7 @@ import { newWatch, reconcileAfterRegister, reconcileWithHeartbeat } from '../com
 import type { Outcome } from '../commands/command-book.js';
 import type { Peer } from './peer.js';
 import type { Hub } from './hub.js';
+import type { AgentIdentity } from '../auth/agent-tokens.js';
 
 const STATUS_OUTCOMES: Record<StatusPayload['status'], Outcome['status']> = {
   ok: 'succeeded',
@@ -34,6 +35,8 @@ export class AgentConnection {
   constructor(
     readonly peer: Peer,
     private readonly hub: Hub,
+    /** Whom the token of this connection speaks for: one host, or any host without its own token. */
+    private readonly identity: AgentIdentity,
   ) {}
 
   send(message: DashboardToAgentMessage): boolean {
@@ -92,6 +95,13 @@ export class AgentConnection {
       this.peer.rejectFrame(`this connection is registered as ${this.hostId}; open a new one for ${payload.hostname}`);
       return;
     }
+    const refusal = this.tokenRefusal(payload.hostname);
+    if (refusal) {
+      this.hub.parts.events.record('warn', `agent from ${this.peer.address} refused as ${payload.hostname}: ${refusal}`, null);
+      this.peer.sendError(ErrorCode.forbidden, refusal);
+      this.peer.close(CloseCode.policyViolation, 'token not valid for this host');
+      return;
+    }
     const { fleet, commands } = this.hub.parts;
     this.hub.claimHost(this, payload.hostname);
     this.hostId = payload.hostname;
@@ -99,6 +109,14 @@ export class AgentConnection {
     this.send({ type: 'registered', payload: { host_id: payload.hostname } });
     const running = (payload.protocol_version ?? 0) >= 1 ? (payload.running ?? null) : undefined;
     reconcileAfterRegister(commands, payload.hostname, running, this.watch);
+  }
+
+  /** Why this connection's token may not register `hostname`, or null when it may. */
+  private tokenRefusal(hostname: string): string | null {
+    const own = this.identity.hostId;
+    if (own !== null) return own === hostname ? null : `this token belongs to host ${own}`;
+    // The shared token enrols hosts; once a host has its own token, nobody else takes its slot.
+    return this.hub.parts.tokens.hasOwnToken(hostname) ? `host ${hostname} has its own token; the shared token cannot register it` : null;
   }
 
   private heartbeat(payload: HeartbeatPayload): void {

@@ -10,6 +10,7 @@ import type { CommandBook } from '../commands/command-book.js';
 import type { OutputLog } from '../commands/output-log.js';
 import type { EventLog } from '../events.js';
 import type { SessionRecord } from '../store/store.js';
+import type { AgentIdentity, AgentTokens } from '../auth/agent-tokens.js';
 import type { Fanout } from './fanout.js';
 import { Peer, type PeerOptions } from './peer.js';
 import { AgentConnection } from './agent-connection.js';
@@ -21,6 +22,7 @@ export interface HubParts {
   output: OutputLog;
   fanout: Fanout;
   events: EventLog;
+  tokens: AgentTokens;
   log: Logger;
 }
 
@@ -58,9 +60,9 @@ export class Hub {
     return { agents: this.peers.size - browsers, browsers };
   }
 
-  attachAgent(socket: WebSocket, tcp: net.Socket, address: string): AgentConnection {
+  attachAgent(socket: WebSocket, tcp: net.Socket, address: string, identity: AgentIdentity): AgentConnection {
     const peer = this.track(socket, tcp, { kind: 'agent', address, queueCapBytes: this.limits.agentQueueBytes });
-    const connection = new AgentConnection(peer, this);
+    const connection = new AgentConnection(peer, this, identity);
     socket.on('message', (data, isBinary) => connection.onFrame(data, isBinary));
     socket.on('close', () => connection.onClose());
     return connection;

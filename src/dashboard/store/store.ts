@@ -57,6 +57,13 @@ export interface SessionRecord {
   address: string;
 }
 
+/** A host's own agent token; only its SHA-256 is kept. */
+export interface HostTokenRecord {
+  host_id: string;
+  token_hash: string;
+  created_at: number;
+}
+
 export interface EventRecord {
   id: number;
   at: number;
@@ -77,6 +84,7 @@ export interface Snapshot {
   /** Commands still queued or running, and the most recent others, newest first. */
   commands: CommandRecord[];
   sessions: SessionRecord[];
+  hostTokens: HostTokenRecord[];
   lastEventId: number;
 }
 
@@ -102,6 +110,8 @@ export interface Store {
   deleteHost(id: string): void;
   putCommand(record: CommandRecord): void;
   appendOutput(commandId: string, lines: readonly StoredLine[]): void;
+  putHostToken(record: HostTokenRecord): void;
+  deleteHostToken(hostId: string): void;
   putSession(record: SessionRecord): void;
   deleteSession(idHash: string): void;
   putEvent(record: EventRecord): void;

@@ -1,6 +1,6 @@
 // One batch of writes: what the dashboard hands to the writer thread, applied in one transaction.
 import type Database from 'better-sqlite3';
-import type { CommandRecord, EventRecord, SessionRecord } from '../store.js';
+import type { CommandRecord, EventRecord, HostTokenRecord, SessionRecord } from '../store.js';
 
 export interface WriteBatch {
   id: number;
@@ -15,6 +15,8 @@ export interface WriteBatch {
   outputLines: string[];
   sessions: SessionRecord[];
   deletedSessions: string[];
+  hostTokens: HostTokenRecord[];
+  deletedHostTokens: string[];
   events: EventRecord[];
 }
 
@@ -43,6 +45,11 @@ export function batchApplier(db: Database.Database): (batch: WriteBatch) => void
      ON CONFLICT (id_hash) DO UPDATE SET expires_at = excluded.expires_at`,
   );
   const deleteSession = db.prepare('DELETE FROM sessions WHERE id_hash = ?');
+  const putHostToken = db.prepare(
+    `INSERT INTO host_tokens (host_id, token_hash, created_at) VALUES (@host_id, @token_hash, @created_at)
+     ON CONFLICT (host_id) DO UPDATE SET token_hash = excluded.token_hash, created_at = excluded.created_at`,
+  );
+  const deleteHostToken = db.prepare('DELETE FROM host_tokens WHERE host_id = ?');
   const putEvent = db.prepare(
     'INSERT OR IGNORE INTO events (id, at, level, host_id, message) VALUES (@id, @at, @level, @host_id, @message)',
   );
@@ -57,6 +64,8 @@ export function batchApplier(db: Database.Database): (batch: WriteBatch) => void
     }
     for (const idHash of batch.deletedSessions) deleteSession.run(idHash);
     for (const session of batch.sessions) putSession.run(session);
+    for (const hostId of batch.deletedHostTokens) deleteHostToken.run(hostId);
+    for (const token of batch.hostTokens) putHostToken.run(token);
     for (const event of batch.events) putEvent.run(event);
   });
 }

@@ -42,6 +42,11 @@ const MIGRATIONS: readonly string[] = [
      message TEXT NOT NULL
    );
    CREATE INDEX events_by_host ON events (host_id, id);`,
+  `CREATE TABLE host_tokens (
+     host_id TEXT PRIMARY KEY,
+     token_hash TEXT NOT NULL UNIQUE,
+     created_at INTEGER NOT NULL
+   );`,
 ];
 
 const BUSY_TIMEOUT_MS = 5_000;

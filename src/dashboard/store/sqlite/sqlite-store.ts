@@ -8,6 +8,7 @@ import type {
   CommandRecord,
   EventRecord,
   HostRecord,
+  HostTokenRecord,
   SessionRecord,
   Snapshot,
   Store,
@@ -37,13 +38,12 @@ class PendingWrites {
   commands = new Map<string, CommandRecord>();
   output: { commandId: string; lines: readonly StoredLine[] }[] = [];
   sessions = new Map<string, SessionRecord | null>();
+  hostTokens = new Map<string, HostTokenRecord | null>();
   events: EventRecord[] = [];
 
   get empty(): boolean {
-    return (
-      this.meta.size + this.hosts.size + this.commands.size + this.output.length + this.sessions.size + this.events.length ===
-      0
-    );
+    const maps = this.meta.size + this.hosts.size + this.commands.size + this.sessions.size + this.hostTokens.size;
+    return maps + this.output.length + this.events.length === 0;
   }
 }
 
@@ -147,12 +147,14 @@ export class SqliteStore implements Store {
       .prepare("SELECT * FROM commands WHERE status NOT IN ('queued', 'running') ORDER BY created_at DESC LIMIT ?")
       .all(recentCommands);
     const sessions = this.db.prepare('SELECT * FROM sessions WHERE expires_at > ?').all(Date.now()) as SessionRecord[];
+    const hostTokens = this.db.prepare('SELECT * FROM host_tokens').all() as HostTokenRecord[];
     const lastEvent = this.db.prepare('SELECT max(id) AS id FROM events').get() as { id: number | null };
     return {
       meta,
       hosts,
       commands: [...active, ...recent].map((row) => row as CommandRow as CommandRecord),
       sessions,
+      hostTokens,
       lastEventId: lastEvent.id ?? 0,
     };
   }
@@ -189,6 +191,16 @@ export class SqliteStore implements Store {
   appendOutput(commandId: string, lines: readonly StoredLine[]): void {
     if (lines.length === 0) return;
     this.pending.output.push({ commandId, lines });
+    this.scheduleFlush();
+  }
+
+  putHostToken(record: HostTokenRecord): void {
+    this.pending.hostTokens.set(record.host_id, record);
+    this.scheduleFlush();
+  }
+
+  deleteHostToken(hostId: string): void {
+    this.pending.hostTokens.set(hostId, null);
     this.scheduleFlush();
   }
 
@@ -252,8 +264,14 @@ export class SqliteStore implements Store {
       outputLines: [],
       sessions: [],
       deletedSessions: [],
+      hostTokens: [],
+      deletedHostTokens: [],
       events: pending.events,
     };
+    for (const [hostId, record] of pending.hostTokens) {
+      if (record === null) batch.deletedHostTokens.push(hostId);
+      else batch.hostTokens.push({ ...record });
+    }
     for (const [id, record] of pending.hosts) {
       if (record === null) batch.deletedHosts.push(id);
       else batch.hosts.push([id, JSON.stringify(record)]);

@@ -1,0 +1,51 @@
+// Managing hosts and their agent tokens: create a host with its own token, rotate it, remove a host.
+import { CloseCode, isValidHostname } from '../../protocol/constants.js';
+import { CreateHostBody, DeleteHostQuery, HostIdParams } from '../../protocol/http.js';
+import { requireCsrf } from './guards.js';
+import type { App, DashboardContext } from './context.js';
+
+export function hostAdminRoutes(app: App, ctx: DashboardContext): void {
+  const { hub } = ctx;
+  const { fleet, commands, events, tokens } = hub.parts;
+
+  app.post('/api/hosts', { preHandler: requireCsrf, schema: { body: CreateHostBody } }, async (request, reply) => {
+    const { hostname } = request.body;
+    if (!isValidHostname(hostname)) {
+      return reply.code(400).send({ error: 'bad_hostname', message: 'hostname must match ^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$' });
+    }
+    if (fleet.get(hostname)) {
+      return reply.code(409).send({ error: 'host_exists', message: `${hostname} exists; rotate its token with POST /api/hosts/${hostname}/token` });
+    }
+    const entry = fleet.create(request.body);
+    const token = tokens.issue(hostname);
+    events.record('info', `admin at ${request.ip} created host ${hostname} and its agent token`, hostname);
+    return reply.code(201).send({ host: fleet.toWire(entry), token });
+  });
+
+  app.post('/api/hosts/:id/token', { preHandler: requireCsrf, schema: { params: HostIdParams } }, async (request, reply) => {
+    const entry = fleet.get(request.params.id);
+    if (!entry) return reply.code(404).send({ error: 'unknown_host', message: `no host "${request.params.id}"` });
+    const token = tokens.issue(entry.record.id);
+    // Whatever token the connected agent used, it no longer speaks for this host.
+    hub.agentFor(entry.record.id)?.peer.close(CloseCode.credentialsRevoked, 'agent token rotated');
+    events.record('warn', `admin at ${request.ip} rotated the agent token of ${entry.record.id}`, entry.record.id);
+    return reply.code(200).send({ host: fleet.toWire(entry), token });
+  });
+
+  app.delete('/api/hosts/:id', { preHandler: requireCsrf, schema: { params: HostIdParams, querystring: DeleteHostQuery } }, async (request, reply) => {
+    const entry = fleet.get(request.params.id);
+    if (!entry) return reply.code(404).send({ error: 'unknown_host', message: `no host "${request.params.id}"` });
+    const hostId = entry.record.id;
+    const agent = hub.agentFor(hostId);
+    if (agent && !request.query.force) {
+      return reply.code(409).send({ error: 'host_connected', message: `${hostId} has a connected agent; stop it first or pass ?force=true` });
+    }
+    agent?.peer.close(CloseCode.credentialsRevoked, 'host removed');
+    const running = commands.runningFor(hostId);
+    if (running) commands.finish(running, { status: 'lost', exit_code: null, message: 'the host was removed' });
+    tokens.revoke(hostId);
+    fleet.remove(entry);
+    events.record('warn', `admin at ${request.ip} removed host ${hostId}${agent ? ' (its agent was connected)' : ''}`, hostId);
+    return reply.code(204).send();
+  });
+}
