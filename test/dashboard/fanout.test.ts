@@ -98,23 +98,30 @@ test('a browser that stops reading is cut with 4008; the others get every line; 
   await agent.next('command');
   const stalledSocket = (stalled.ws as unknown as { _socket: net.Socket })._socket;
   stalledSocket.pause();
+  const fanout = t.dashboard.context.hub.parts.fanout;
+  const browsersBefore = fanout.browserCount;
 
   const LINES = 40_000;
   const padding = 'x'.repeat(400);
-  for (let from = 0; from < LINES; from += 500) {
-    const lines = Array.from({ length: 500 }, (_, i) => ({ seq: from + i, stream: 'stdout', line: `${from + i} ${padding}` }));
+  // Batches of 100 lines, about what an agent sends under load.
+  for (let from = 0; from < LINES; from += 100) {
+    const lines = Array.from({ length: 100 }, (_, i) => ({ seq: from + i, stream: 'stdout', line: `${from + i} ${padding}` }));
     agent.send('output', { command_id: id, lines });
   }
+  // The dashboard drops the stalled browser from the fan-out when it cuts it; it then reads again
+  // and, behind everything it had not read, finds the close frame.
+  await eventually(() => (fanout.browserCount === browsersBefore - 1 ? true : undefined), 30_000, 'the stalled browser cut');
+  stalledSocket.resume();
+  const closed = await stalled.closed;
+  assert.equal(closed.code, 4008);
+
   const seqs = () =>
     reader.messages
       .filter((m) => m.type === 'command_output' && m.payload.command_id === id)
       .flatMap((m) => (m.payload.lines as { seq: number }[]).map((l) => l.seq));
   await eventually(() => (seqs().length >= LINES ? true : undefined), 30_000, 'every line at the reading browser');
   assert.deepEqual(seqs(), Array.from({ length: LINES }, (_, i) => i));
-
-  stalledSocket.resume();
-  const closed = await stalled.closed;
-  assert.equal(closed.code, 4008);
+  assert.equal(reader.ws.readyState, reader.ws.OPEN);
   const storedLines = t.dashboard.context.hub.parts.commands.get(id)?.output_lines;
   assert.equal(storedLines, LINES);
 

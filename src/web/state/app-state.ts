@@ -1,0 +1,61 @@
+// Everything the page knows and can do, built once at start and wired in the order data flows:
+// socket → applyMessage → stores → components.
+import { DashboardApi } from '../net/api.js';
+import { DashboardSocket } from '../net/socket.js';
+import { applyMessage } from './apply-message.js';
+import { CommandRunner } from './command-runner.js';
+import { EventFeed } from './event-feed.js';
+import { FleetState } from './fleet-state.js';
+import { Notices } from './notices.js';
+import { OutputBook } from './output-book.js';
+import { OutputTabs } from './output-tabs.js';
+
+/** Events read over HTTP after each (re)connect; live ones follow on the socket. */
+export const EVENTS_ON_CONNECT = 100;
+
+export interface AppState {
+  csrfToken: string;
+  api: DashboardApi;
+  socket: DashboardSocket;
+  fleet: FleetState;
+  output: OutputBook;
+  tabs: OutputTabs;
+  events: EventFeed;
+  notices: Notices;
+  runner: CommandRunner;
+}
+
+export function createAppState(csrfToken: string, location: Location, storage: Storage | null): AppState {
+  const goToLogin = () => location.assign('/login');
+  const api = new DashboardApi(csrfToken, goToLogin);
+  const fleet = new FleetState();
+  const events = new EventFeed();
+  const notices = new Notices();
+  const wsUrl = `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/ws`;
+  const socket = new DashboardSocket(wsUrl, {
+    onMessage: (message) => applyMessage(targets, message),
+    onSessionEnded: goToLogin,
+    sessionAlive: () => api.sessionAlive(),
+  });
+  const send = socket.send.bind(socket);
+  const output = new OutputBook(send);
+  const targets = {
+    fleet,
+    output,
+    events,
+    notices,
+    send,
+    afterInit: () => {
+      api.recentEvents(EVENTS_ON_CONNECT).then(
+        (recent) => events.merge(recent),
+        (error: unknown) => notices.add('error', `Could not read the event log: ${String(error)}`),
+      );
+    },
+  };
+  socket.state.subscribe(() => {
+    if (socket.state.value.kind !== 'open') output.connectionLost();
+  });
+  const tabs = new OutputTabs(output, storage);
+  const runner = new CommandRunner(api, tabs, notices);
+  return { csrfToken, api, socket, fleet, output, tabs, events, notices, runner };
+}

@@ -1,0 +1,97 @@
+// One menu of host actions for the whole table, shown next to the row button that opened it. It is a
+// popover (top layer: never clipped by the scrolling table; Escape and clicks outside close it).
+import { useLayoutEffect, useRef } from 'preact/hooks';
+import type { Cell } from '../../state/observable.js';
+import { HOST_ACTIONS } from '../../state/host-actions.js';
+import { useApp, useObservable } from '../hooks.js';
+
+export interface MenuTarget {
+  hostIds: readonly string[];
+  /** The button that opened the menu: the menu sits below it and focus returns to it. */
+  anchor: HTMLElement;
+}
+
+/** Space kept between the menu and the viewport's edges. */
+const VIEWPORT_MARGIN_PX = 8;
+
+export function ActionMenu({ target }: { target: Cell<MenuTarget | null> }) {
+  const { runner } = useApp();
+  useObservable(target);
+  const menuRef = useRef<HTMLDivElement>(null);
+  const current = target.value;
+
+  useLayoutEffect(() => {
+    const menu = menuRef.current;
+    if (!menu) return;
+    if (!current) {
+      if (isOpen(menu)) menu.hidePopover();
+      return;
+    }
+    menu.showPopover();
+    place(menu, current.anchor);
+    menu.querySelector<HTMLButtonElement>('button')?.focus();
+  }, [current]);
+
+  const close = (returnFocus: boolean) => {
+    const anchor = target.value?.anchor;
+    target.set(null);
+    if (returnFocus) anchor?.focus();
+  };
+
+  return (
+    <div
+      ref={menuRef}
+      popover="auto"
+      role="menu"
+      class="menu"
+      aria-label={current ? `Actions for ${current.hostIds.join(', ')}` : 'Actions'}
+      onToggle={() => {
+        // Light dismiss (Escape, a click elsewhere) closes the popover by itself; keep the state in step.
+        if (menuRef.current && !isOpen(menuRef.current) && target.value) close(true);
+      }}
+      onKeyDown={(event) => moveFocus(event, menuRef.current)}
+    >
+      {HOST_ACTIONS.map((action) => (
+        <button
+          key={action.command}
+          type="button"
+          role="menuitem"
+          class={action.disrupts ? 'disruptive' : undefined}
+          onClick={() => {
+            const hostIds = current?.hostIds ?? [];
+            close(true);
+            runner.request(action, hostIds);
+          }}
+        >
+          {action.label}
+          {action.disrupts ? '…' : ''}
+        </button>
+      ))}
+    </div>
+  );
+}
+
+function isOpen(menu: HTMLElement): boolean {
+  return menu.matches(':popover-open');
+}
+
+/** Below the anchor, right-aligned with it; above it when there is no room below. */
+function place(menu: HTMLElement, anchor: HTMLElement): void {
+  const a = anchor.getBoundingClientRect();
+  const m = menu.getBoundingClientRect();
+  const below = a.bottom + m.height + VIEWPORT_MARGIN_PX <= window.innerHeight;
+  const top = below ? a.bottom : Math.max(VIEWPORT_MARGIN_PX, a.top - m.height);
+  const left = Math.min(Math.max(VIEWPORT_MARGIN_PX, a.right - m.width), window.innerWidth - m.width - VIEWPORT_MARGIN_PX);
+  menu.style.top = `${top}px`;
+  menu.style.left = `${left}px`;
+}
+
+function moveFocus(event: KeyboardEvent, menu: HTMLElement | null): void {
+  if (!menu || (event.key !== 'ArrowDown' && event.key !== 'ArrowUp' && event.key !== 'Home' && event.key !== 'End')) return;
+  event.preventDefault();
+  const items = [...menu.querySelectorAll<HTMLButtonElement>('button')];
+  const index = items.indexOf(document.activeElement as HTMLButtonElement);
+  const next =
+    event.key === 'Home' ? 0 : event.key === 'End' ? items.length - 1 : (index + (event.key === 'ArrowDown' ? 1 : -1) + items.length) % items.length;
+  items[next]?.focus();
+}

@@ -1,0 +1,175 @@
+// Commands from the page to real agents: confirmation, dispatch, live output in order with stderr
+// marked, the final status, refusals that say why, actions on a selection, and output that survives
+// opening a tab late or refreshing the page (replay), with autoscroll that pauses and a full download.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import type { Browser, Page } from 'playwright-core';
+import { login, sendCommand, startTestDashboard, type TestDashboard } from '../helpers/dashboard.js';
+import type { TestSocket } from '../helpers/sockets.js';
+import { buildWebClient, hostRow, launchChromium, logIn, openPage, until, waitLive, type WatchedPage } from './helpers/browser.js';
+import { finish, nextCommand, printLines, sendLines, startAgent } from './helpers/agent-script.js';
+
+let t: TestDashboard;
+let browser: Browser;
+let watched: WatchedPage;
+const agents: TestSocket[] = [];
+
+before(async () => {
+  buildWebClient();
+  [t, browser] = await Promise.all([startTestDashboard(), launchChromium()]);
+  watched = await openPage(browser, { permissions: ['clipboard-read', 'clipboard-write'] });
+  await logIn(watched.page, t.url);
+});
+after(async () => {
+  await Promise.all(agents.map((a) => a.close()));
+  await browser?.close();
+  await t?.close();
+});
+
+async function agent(hostname: string): Promise<TestSocket> {
+  const socket = await startAgent(t.wsUrl, hostname);
+  agents.push(socket);
+  await hostRow(watched.page, hostname).waitFor();
+  return socket;
+}
+
+async function chooseAction(page: Page, hostId: string, item: string): Promise<void> {
+  await page.getByRole('button', { name: `Actions for ${hostId}` }).click();
+  await page.getByRole('menuitem', { name: item, exact: true }).click();
+}
+
+const shownLines = (page: Page) => page.locator('.log .log-line').allTextContents();
+const lineCount = (page: Page) => page.locator('.line-count').getAttribute('data-count');
+
+test('Switch asks first, then reaches the agent; its lines stream into a tab in order, stderr marked, then the final status', async () => {
+  const { page } = watched;
+  const web = await agent('web-01');
+
+  await chooseAction(page, 'web-01', 'Switch…');
+  const dialog = page.getByRole('dialog');
+  await dialog.getByRole('heading', { name: 'Switch on web-01?' }).waitFor();
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await dialog.waitFor({ state: 'hidden' });
+
+  await chooseAction(page, 'web-01', 'Switch…');
+  await dialog.getByRole('button', { name: 'Switch', exact: true }).click();
+  const received = await nextCommand(web);
+  assert.equal(received.command, 'switch');
+  assert.equal(web.ofType('command').length, 1, 'the cancelled Switch sent nothing');
+
+  await page.getByRole('tab', { name: 'web-01 · switch', selected: true }).waitFor();
+  await hostRow(page, 'web-01').locator('.badge.status-running').waitFor();
+  const lines = [
+    { seq: 0, stream: 'stdout' as const, line: 'building the system configuration...' },
+    { seq: 1, stream: 'stderr' as const, line: "warning: Git tree '/etc/nixos' is dirty" },
+    { seq: 2, stream: 'stdout' as const, line: 'these 3 derivations will be built:' },
+    { seq: 3, stream: 'stdout' as const, line: '  /nix/store/…-nixos-system-web-01.drv' },
+    { seq: 4, stream: 'stdout' as const, line: 'activating the configuration...' },
+    { seq: 5, stream: 'stderr' as const, line: 'warning: the following units failed: foo.service' },
+    { seq: 6, stream: 'stdout' as const, line: 'setting up /etc...' },
+    { seq: 7, stream: 'stdout' as const, line: 'reloading user units for admin...' },
+  ];
+  sendLines(web, received.command_id, lines.slice(0, 3));
+  await until(async () => (await lineCount(page)) === '3', 'the first 3 lines');
+  sendLines(web, received.command_id, lines.slice(3, 5));
+  sendLines(web, received.command_id, lines.slice(5));
+  await until(async () => (await lineCount(page)) === '8', 'all 8 lines');
+  assert.deepEqual(await shownLines(page), lines.map((l) => l.line));
+  const stderr = await page.locator('.log .log-line.stderr').allTextContents();
+  assert.deepEqual(stderr, [lines[1]?.line, lines[5]?.line]);
+
+  finish(web, received);
+  const tabPanel = page.getByRole('tabpanel');
+  await tabPanel.locator('.badge.status-succeeded').waitFor();
+  await tabPanel.getByText('exit 0').waitFor();
+  await hostRow(page, 'web-01').locator('.badge.status-succeeded').waitFor();
+  await page.locator('.events').getByText('switch on web-01 succeeded').waitFor();
+  await page.locator('.events').getByText(/sent switch to web-01/).waitFor();
+
+  await page.getByRole('button', { name: 'Copy' }).click();
+  await page.locator('.notice').filter({ hasText: 'Copied 8 lines of switch on web-01.' }).waitFor();
+  assert.equal(await page.evaluate('navigator.clipboard.readText()'), lines.map((l) => l.line).join('\n'));
+  assert.deepEqual(watched.errors, []);
+});
+
+test('a command the dashboard refuses (409) tells the admin why', async () => {
+  const { page } = watched;
+  const busy = await agent('web-busy');
+  const session = await login(t.url);
+  assert.equal((await sendCommand(t.url, session, 'web-busy', 'switch')).status, 202);
+  const running = await nextCommand(busy);
+  await hostRow(page, 'web-busy').locator('.badge.status-running').waitFor();
+
+  await chooseAction(page, 'web-busy', 'Pull');
+  await page.locator('.notice-error').filter({ hasText: 'Pull refused for web-busy: web-busy is busy with switch' }).waitFor();
+  finish(busy, running);
+  await page.locator('.notice-error').getByRole('button', { name: 'Dismiss' }).first().click();
+});
+
+test('the hosts of a selection get a command together, each in a tab of its own', async () => {
+  const { page } = watched;
+  const first = await agent('bulk-1');
+  const second = await agent('bulk-2');
+  await page.getByLabel('Select bulk-1').check();
+  await page.getByLabel('Select bulk-2').check();
+  const bulk = page.getByRole('group', { name: 'Actions for the selected hosts' });
+  await bulk.getByText('2 selected').waitFor();
+
+  await bulk.getByRole('button', { name: 'Rollback' }).click();
+  const dialog = page.getByRole('dialog');
+  assert.deepEqual(await dialog.locator('li').allTextContents(), ['bulk-1', 'bulk-2']);
+  await dialog.getByRole('heading', { name: 'Rollback on 2 hosts?' }).waitFor();
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+
+  await bulk.getByRole('button', { name: 'Test' }).click();
+  const [a, b] = await Promise.all([nextCommand(first), nextCommand(second)]);
+  assert.equal(a.command, 'test');
+  assert.equal(b.command, 'test');
+  await page.getByRole('tab', { name: 'bulk-1 · test' }).waitFor();
+  await page.getByRole('tab', { name: 'bulk-2 · test' }).waitFor();
+  finish(first, a);
+  finish(second, b, 'error');
+  await page.getByRole('tab', { name: 'bulk-2 · test' }).click();
+  await page.getByRole('tabpanel').locator('.badge.status-failed').waitFor();
+  await bulk.getByRole('button', { name: 'Clear selection' }).click();
+});
+
+test('a tab opened mid-command and a page refresh both show every line from the first; new lines keep coming', async () => {
+  const { page } = watched;
+  const host = await agent('web-long');
+  const session = await login(t.url);
+  await sendCommand(t.url, session, 'web-long', 'pull-switch');
+  const received = await nextCommand(host);
+  // More than one replay answer holds (5,000 lines), so the page must ask again from where it stopped.
+  let next = printLines(host, received.command_id, 12_000, { stderr: (seq) => seq % 1000 === 999 });
+  await until(async () => t.dashboard.context.hub.parts.commands.get(received.command_id)?.output_lines === 12_000, 'the dashboard to have 12,000 lines');
+
+  await hostRow(page, 'web-long').getByRole('button', { name: 'pull-switch' }).click();
+  await until(async () => (await lineCount(page)) === '12000', 'the replayed 12,000 lines');
+
+  await page.reload();
+  await waitLive(page);
+  await page.getByRole('tab', { name: 'web-long · pull-switch', selected: true }).waitFor();
+  await until(async () => (await lineCount(page)) === '12000', 'the 12,000 lines after the refresh');
+  assert.equal((await shownLines(page)).at(-1), 'line 11999', 'the view follows the end');
+
+  // Scrolling up pauses the autoscroll: new lines arrive without moving the view.
+  await page.evaluate(`document.querySelector('.log').scrollTop = 0`);
+  await page.getByRole('button', { name: '↓ Follow new lines' }).waitFor();
+  assert.equal((await shownLines(page))[0], 'line 0');
+  next = printLines(host, received.command_id, 100, { from: next });
+  await until(async () => (await lineCount(page)) === '12100', 'the live lines after the refresh');
+  assert.equal(await page.evaluate(`document.querySelector('.log').scrollTop`), 0, 'the view stayed where the admin put it');
+  await page.getByRole('button', { name: '↓ Follow new lines' }).click();
+  await until(async () => (await shownLines(page)).at(-1) === 'line 12099', 'the view back at the end');
+
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download' }).click()]);
+  assert.match(download.suggestedFilename(), /^web-long-pull-switch-[0-9a-f]{8}\.log$/);
+  const text = fs.readFileSync(await download.path(), 'utf8');
+  const downloaded = text.trimEnd().split('\n');
+  assert.equal(downloaded.length, next);
+  assert.ok(downloaded.every((line, i) => line === `line ${i}`), 'every line, in order');
+  finish(host, received);
+  assert.deepEqual(watched.errors, []);
+});

@@ -1,0 +1,103 @@
+// A fleet as an admin sees it, photographed for the README and as test artifacts: the table with
+// every kind of host, a command running with its progress, its output, and the event log.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Browser } from 'playwright-core';
+import { login, sendCommand, startTestDashboard, type TestDashboard } from '../helpers/dashboard.js';
+import { heartbeatPayload, type TestSocket } from '../helpers/sockets.js';
+import { buildWebClient, DOCS_SCREENSHOT, hostRow, launchChromium, logIn, openPage, screenshot, type WatchedPage } from './helpers/browser.js';
+import { finish, nextCommand, sendLines, startAgent } from './helpers/agent-script.js';
+
+let t: TestDashboard;
+let browser: Browser;
+let watched: WatchedPage;
+const agents = new Map<string, TestSocket>();
+
+before(async () => {
+  buildWebClient();
+  [t, browser] = await Promise.all([startTestDashboard({ NIXFLEET_OFFLINE_TIMEOUT: '3s' }), launchChromium()]);
+  watched = await openPage(browser, { viewport: { width: 1440, height: 960 } });
+  await logIn(watched.page, t.url);
+});
+after(async () => {
+  await Promise.all([...agents.values()].map((a) => a.close()));
+  await browser?.close();
+  await t?.close();
+});
+
+const check = (status: string, message = '') => ({ status, message, checked_at: '2026-11-26T10:00:00Z' });
+
+const FLEET = [
+  { hostname: 'atlas', host_type: 'nixos', theme_color: '#4f7cff', location: 'Vienna DC', device_type: 'server', cpu: 23, ram: 48, generation: 'f3a9c21d0e', status: ['ok', 'ok', 'outdated', 'ok'] },
+  { hostname: 'borealis', host_type: 'macos', theme_color: '#e0732f', location: 'home office', device_type: 'laptop', cpu: 8, ram: 71, generation: 'f3a9c21d0e', os_version: 'macOS 15.1', status: ['ok', 'ok', 'ok', 'ok'] },
+  { hostname: 'cirrus', host_type: 'nixos', theme_color: '#2fae6a', location: 'home', device_type: 'desktop', cpu: 64, ram: 33, generation: '9b1e77a4c2', status: ['outdated', 'ok', 'outdated', 'error'] },
+  { hostname: 'dynamo', host_type: 'nixos', theme_color: '#a05cd6', location: 'Vienna DC', device_type: 'server', cpu: 3, ram: 12, generation: 'f3a9c21d0e', status: ['ok', 'ok', 'ok', 'ok'] },
+  { hostname: 'eos', host_type: 'nixos', theme_color: '#d6457a', location: 'garage', device_type: 'server', cpu: 41, ram: 58, generation: '77c0e5f1b3', status: ['ok', 'outdated', 'ok', 'unknown'] },
+] as const;
+
+const SWITCH_OUTPUT: [stream: 'stdout' | 'stderr', line: string][] = [
+  ['stdout', 'Already up to date.'],
+  ['stdout', 'HEAD is now at f3a9c21 hosts/atlas: enable restic backups'],
+  ['stdout', 'building the system configuration...'],
+  ['stderr', "warning: Git tree '/etc/nixos' is dirty"],
+  ['stdout', 'these 7 derivations will be built:'],
+  ['stdout', '  /nix/store/2g6y…-restic-backups-daily.service.drv'],
+  ['stdout', '  /nix/store/8kq1…-unit-restic-backups-daily.timer.drv'],
+  ['stdout', '  /nix/store/c0vx…-system-units.drv'],
+  ['stdout', '  /nix/store/hn5d…-etc.drv'],
+  ['stdout', '  /nix/store/p3zf…-nixos-system-atlas-25.05.20251120.drv'],
+  ['stdout', "building '/nix/store/2g6y…-restic-backups-daily.service.drv'..."],
+  ['stdout', "building '/nix/store/8kq1…-unit-restic-backups-daily.timer.drv'..."],
+  ['stdout', "building '/nix/store/c0vx…-system-units.drv'..."],
+  ['stderr', 'evaluation warning: services.restic.backups.daily.passwordFile is world-readable'],
+  ['stdout', "building '/nix/store/hn5d…-etc.drv'..."],
+];
+
+test('screenshots of the table, a running command with its output, and the whole page (light and dark)', async () => {
+  const { page } = watched;
+  for (const host of FLEET) {
+    const agent = await startAgent(
+      t.wsUrl,
+      host.hostname,
+      { host_type: host.host_type, theme_color: host.theme_color, location: host.location, device_type: host.device_type, generation: host.generation, ...('os_version' in host ? { os_version: host.os_version } : {}) },
+      heartbeatPayload({
+        generation: host.generation,
+        metrics: { cpu: host.cpu, ram: host.ram, swap: 0, load: 0.3 },
+        update_status: { git: check(host.status[0]), lock: check(host.status[1]), system: check(host.status[2]), tests: check(host.status[3]) },
+      }),
+    );
+    agents.set(host.hostname, agent);
+    await hostRow(page, host.hostname).waitFor();
+  }
+  const session = await login(t.url);
+  for (const [hostname, command, outcome] of [['borealis', 'switch', 'ok'], ['cirrus', 'test', 'error']] as const) {
+    await sendCommand(t.url, session, hostname, command);
+    const agent = agents.get(hostname);
+    assert.ok(agent);
+    finish(agent, await nextCommand(agent), outcome);
+  }
+
+  const atlas = agents.get('atlas');
+  assert.ok(atlas);
+  await page.getByRole('button', { name: 'Actions for atlas' }).click();
+  await page.getByRole('menuitem', { name: 'Pull + Switch…' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Pull + Switch', exact: true }).click();
+  const running = await nextCommand(atlas);
+  sendLines(atlas, running.command_id, SWITCH_OUTPUT.map(([stream, line], seq) => ({ seq, stream, line })));
+  atlas.send('operation_progress', { progress: { pull: { current: 1, total: 1, status: 'done' }, system: { current: 3, total: 7, status: 'running' } } });
+  await hostRow(page, 'atlas').getByText('system 3/7').waitFor();
+  await page.locator(`.line-count[data-count="${SWITCH_OUTPUT.length}"]`).waitFor();
+
+  agents.get('eos')?.ws.terminate();
+  await hostRow(page, 'eos').locator('.badge.presence-offline').waitFor();
+  agents.get('dynamo')?.ws.terminate();
+  await hostRow(page, 'dynamo').locator('.badge.presence-reconnecting').waitFor();
+  await page.mouse.move(0, 0);
+
+  await screenshot(page, 'dashboard.png', DOCS_SCREENSHOT);
+  await screenshot(page.locator('section.fleet'), 'fleet-table.png');
+  await screenshot(page.locator('section.output'), 'output-panel.png');
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await screenshot(page, 'dashboard-dark.png');
+  assert.deepEqual(watched.errors, []);
+});
