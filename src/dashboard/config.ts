@@ -1,5 +1,6 @@
 // The dashboard's settings, read once from the environment (PROTOCOL.md section 7).
 import path from 'node:path';
+import { isCommandName } from '../protocol/constants.js';
 
 export class ConfigError extends Error {
   readonly code = 'bad_config';
@@ -38,6 +39,10 @@ export interface DashboardConfig {
   browserQueueBytes: number;
   /** Outbound bytes an agent may fall behind before it is cut with 4008. */
   agentQueueBytes: number;
+  /** How long a queued command waits for its host before it expires. */
+  queueTtlMs: number;
+  /** Per-command run time limits, over the defaults. */
+  commandTimeoutsMs: Record<string, number>;
   /** How long writes gather before they go to SQLite in one transaction. */
   storeFlushIntervalMs: number;
   logLevel: string;
@@ -76,6 +81,25 @@ export function parseListen(text: string): { host: string; port: number } | null
   return { host: host === '' ? '0.0.0.0' : host, port };
 }
 
+function list(text: string | undefined): string[] {
+  return (text ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+}
+
+/** Reads `pull=5m,switch=30m`: a run time limit per command name. */
+export function parseTimeouts(text: string): Record<string, number> | null {
+  const out: Record<string, number> = {};
+  for (const entry of list(text)) {
+    const [name, value] = entry.split('=').map((part) => part.trim());
+    const ms = parseDuration(value ?? '');
+    if (!name || !isCommandName(name) || ms === null || ms <= 0) return null;
+    out[name] = ms;
+  }
+  return out;
+}
+
 type Env = Readonly<Record<string, string | undefined>>;
 
 function read<T>(env: Env, name: string, fallback: string, parse: (text: string) => T | null, expected: string): T {
@@ -94,11 +118,6 @@ const positiveInt = (text: string): number | null => (/^\d+$/.test(text.trim()) 
 const duration = 'a duration such as 500ms, 30s, 5m or 24h';
 const BOOLEANS: Record<string, boolean> = { true: true, yes: true, '1': true, on: true, false: false, no: false, '0': false, off: false };
 const boolean = (text: string): boolean | null => BOOLEANS[text.trim().toLowerCase()] ?? null;
-const list = (text: string | undefined): string[] =>
-  (text ?? '')
-    .split(',')
-    .map((item) => item.trim())
-    .filter(Boolean);
 /** An IPv4 or IPv6 address, optionally with a /prefix. */
 const ADDRESS_OR_CIDR = /^(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9a-fA-F:]*:[0-9a-fA-F:.]*)(?:\/\d{1,3})?$/;
 
@@ -138,6 +157,8 @@ export function loadConfig(env: Env = process.env): DashboardConfig {
     maxMessageBytes: read(env, 'NIXFLEET_MAX_MESSAGE', '1MiB', parseSize, 'a size such as 1MiB'),
     browserQueueBytes: read(env, 'NIXFLEET_BROWSER_QUEUE', '16MiB', parseSize, 'a size such as 16MiB'),
     agentQueueBytes: read(env, 'NIXFLEET_AGENT_QUEUE', '1MiB', parseSize, 'a size such as 1MiB'),
+    queueTtlMs: read(env, 'NIXFLEET_QUEUE_TTL', '24h', parseDuration, duration),
+    commandTimeoutsMs: read(env, 'NIXFLEET_COMMAND_TIMEOUTS', '', parseTimeouts, 'a list such as pull=5m,switch=30m'),
     storeFlushIntervalMs: read(env, 'NIXFLEET_STORE_FLUSH_INTERVAL', '20ms', parseDuration, duration),
     logLevel: env.NIXFLEET_LOG_LEVEL?.trim() || 'info',
   };

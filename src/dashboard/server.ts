@@ -17,6 +17,7 @@ import { Hub } from './hub/hub.js';
 import { EventLog } from './events.js';
 import { CommandBook, RECENT_COMMANDS_KEPT } from './commands/command-book.js';
 import { OutputLog } from './commands/output-log.js';
+import { DEFAULT_TIMEOUTS_MS, Dispatcher } from './commands/dispatcher.js';
 import { Fleet } from './fleet/fleet.js';
 import { sessionOf } from './http/session-cookie.js';
 import { AgentTokens } from './auth/agent-tokens.js';
@@ -55,10 +56,17 @@ function buildState(config: DashboardConfig, credentials: Credentials, store: St
   const commands = new CommandBook(store, fanout, events, snapshot.commands);
   const fleet = new Fleet(store, fanout, events, commands, config.offlineTimeoutMs, log, snapshot.hosts);
   const output = new OutputLog(store, fanout, commands);
-  return new Hub(
-    { fleet, commands, output, fanout, events, tokens, log },
+  // The dispatcher reaches agents through the hub, which needs the dispatcher: it asks lazily.
+  let hub: Hub | null = null;
+  const dispatcher = new Dispatcher(fleet, commands, events, (hostId) => hub?.agentFor(hostId), {
+    timeoutsMs: { ...DEFAULT_TIMEOUTS_MS, ...config.commandTimeoutsMs },
+    queueTtlMs: config.queueTtlMs,
+  });
+  hub = new Hub(
+    { fleet, commands, output, fanout, events, tokens, dispatcher, log },
     { pingIntervalMs: config.pingIntervalMs, agentQueueBytes: config.agentQueueBytes, browserQueueBytes: config.browserQueueBytes },
   );
+  return hub;
 }
 
 export async function startDashboard(config: DashboardConfig, options: DashboardOptions = {}): Promise<Dashboard> {
@@ -118,6 +126,7 @@ export async function startDashboard(config: DashboardConfig, options: Dashboard
     closing ??= (async () => {
       hub.close();
       hub.parts.fleet.stop();
+      hub.parts.dispatcher.stop();
       sessions.stop();
       await app.close();
       await store.close();

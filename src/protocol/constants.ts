@@ -40,6 +40,9 @@ export const COMMAND_STATUSES = [
   'stopped',
   'timed_out',
   'lost',
+  // Additions for commands queued for a host that was offline or busy (issue 7):
+  'cancelled',
+  'expired',
 ] as const;
 export type CommandStatus = (typeof COMMAND_STATUSES)[number];
 
@@ -49,6 +52,8 @@ export const FINAL_COMMAND_STATUSES: ReadonlySet<CommandStatus> = new Set([
   'failed',
   'stopped',
   'timed_out',
+  'cancelled',
+  'expired',
 ]);
 
 export function isActiveStatus(status: CommandStatus): boolean {

@@ -9,11 +9,18 @@ export const CommandIdParams = Type.Object({ id: Type.String({ minLength: 1, max
 export type CommandIdParams = Static<typeof CommandIdParams>;
 
 // The name is checked by the route, so an unknown command gets a 400 that names it.
-export const DispatchCommandBody = Type.Object({ command: Type.String({ minLength: 1, maxLength: 64 }) });
+export const DispatchCommandBody = Type.Object({
+  command: Type.String({ minLength: 1, maxLength: 64 }),
+  /** Keep the command until the host is online and idle instead of answering 409 (issue 7). */
+  queue: Type.Optional(Type.Boolean()),
+});
 export type DispatchCommandBody = Static<typeof DispatchCommandBody>;
 
 export const DispatchCommandReply = Type.Object({ status: Type.Literal('queued'), command_id: Type.String() });
 export type DispatchCommandReply = Static<typeof DispatchCommandReply>;
+
+export const CommandReply = Type.Object({ command: Command });
+export type CommandReply = Static<typeof CommandReply>;
 
 export const OutputQuery = Type.Object({
   from_seq: Type.Optional(Type.Integer({ minimum: 0 })),

@@ -2,7 +2,7 @@
 // its commands is `running`. Every change is persisted and published as it happens.
 import { randomUUID } from 'node:crypto';
 import { FINAL_COMMAND_STATUSES, type CommandStatus } from '../../protocol/constants.js';
-import type { Command } from '../../protocol/model.js';
+import type { Command, EventLevel } from '../../protocol/model.js';
 import type { CommandRecord, Store } from '../store/store.js';
 import type { Fanout } from '../hub/fanout.js';
 import type { EventLog } from '../events.js';
@@ -15,6 +15,16 @@ export interface Outcome {
   exit_code: number | null;
   message: string;
 }
+
+const EVENT_LEVELS: Record<Outcome['status'], EventLevel> = {
+  succeeded: 'info',
+  cancelled: 'info',
+  stopped: 'warn',
+  expired: 'warn',
+  failed: 'error',
+  timed_out: 'error',
+  lost: 'error',
+};
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
@@ -36,6 +46,9 @@ export function toWireCommand(record: CommandRecord): Command {
 export class CommandBook {
   private readonly byId = new Map<string, CommandRecord>();
   private readonly runningByHost = new Map<string, CommandRecord>();
+  /** Commands waiting for their host, oldest first. */
+  private readonly queuedByHost = new Map<string, CommandRecord[]>();
+  private readonly endedListeners: ((record: CommandRecord) => void)[] = [];
   /** Ids of finished commands in memory, oldest first. */
   private readonly finishedIds: string[] = [];
   /** Told when a host's running command changes, so the host is published again. */
@@ -51,7 +64,8 @@ export class CommandBook {
     for (const record of [...records].sort((a, b) => a.created_at - b.created_at)) {
       this.byId.set(record.id, record);
       if (record.status === 'running') this.setRunning(record);
-      else if (record.status !== 'queued') this.finishedIds.push(record.id);
+      else if (record.status === 'queued') this.enqueue(record);
+      else this.finishedIds.push(record.id);
     }
   }
 
@@ -61,6 +75,21 @@ export class CommandBook {
 
   runningFor(hostId: string): CommandRecord | undefined {
     return this.runningByHost.get(hostId);
+  }
+
+  /** The host's commands waiting to be sent, oldest first. */
+  queuedFor(hostId: string): readonly CommandRecord[] {
+    return this.queuedByHost.get(hostId) ?? [];
+  }
+
+  /** Every command still queued or running (for timers after a restart). */
+  active(): CommandRecord[] {
+    return [...this.byId.values()].filter((record) => record.status === 'queued' || record.status === 'running');
+  }
+
+  /** Told after a command ended, whatever the reason. */
+  onEnded(listener: (record: CommandRecord) => void): void {
+    this.endedListeners.push(listener);
   }
 
   /** Running and recent commands, newest first, for `init`. */
@@ -83,6 +112,7 @@ export class CommandBook {
       agent_seq_next: 0,
     };
     this.byId.set(record.id, record);
+    this.enqueue(record);
     this.store.putCommand(record);
     this.fanout.publishState('command_queued', { command: toWireCommand(record) });
     return record;
@@ -90,6 +120,7 @@ export class CommandBook {
 
   /** The agent has the command: the host is busy with it until it ends. */
   start(record: CommandRecord, now = Date.now()): void {
+    this.dequeue(record);
     record.status = 'running';
     record.started_at ??= now;
     this.setRunning(record);
@@ -105,6 +136,7 @@ export class CommandBook {
     if (FINAL_COMMAND_STATUSES.has(record.status)) return false;
     if (record.status === 'lost' && outcome.status === 'lost') return false;
     const wasRunning = this.runningByHost.get(record.host_id) === record;
+    this.dequeue(record);
     record.status = outcome.status;
     record.exit_code = outcome.exit_code;
     record.message = outcome.message;
@@ -114,9 +146,9 @@ export class CommandBook {
     this.rememberFinished(record.id);
     this.persistAndPublish(record);
     if (wasRunning) this.hostChanged(record.host_id);
-    const level = outcome.status === 'succeeded' ? 'info' : outcome.status === 'stopped' ? 'warn' : 'error';
     const detail = outcome.message ? `: ${outcome.message}` : '';
-    this.events.record(level, `${record.command} on ${record.host_id} ${outcome.status}${detail}`, record.host_id);
+    this.events.record(EVENT_LEVELS[outcome.status], `${record.command} on ${record.host_id} ${outcome.status}${detail}`, record.host_id);
+    for (const listener of this.endedListeners) listener(record);
     return true;
   }
 
@@ -136,6 +168,21 @@ export class CommandBook {
     }
     const running = this.runningFor(hostId);
     return running && (name === undefined || name === null || running.command === name) ? running : undefined;
+  }
+
+  private enqueue(record: CommandRecord): void {
+    const queue = this.queuedByHost.get(record.host_id) ?? [];
+    queue.push(record);
+    queue.sort((a, b) => a.created_at - b.created_at);
+    this.queuedByHost.set(record.host_id, queue);
+  }
+
+  private dequeue(record: CommandRecord): void {
+    const queue = this.queuedByHost.get(record.host_id);
+    if (!queue) return;
+    const rest = queue.filter((queued) => queued !== record);
+    if (rest.length > 0) this.queuedByHost.set(record.host_id, rest);
+    else this.queuedByHost.delete(record.host_id);
   }
 
   private setRunning(record: CommandRecord): void {

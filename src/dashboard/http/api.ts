@@ -6,7 +6,6 @@ import {
   HostIdParams,
   OutputQuery,
 } from '../../protocol/http.js';
-import { dispatchCommand } from '../commands/dispatch.js';
 import { toWireCommand } from '../commands/command-book.js';
 import { requireCsrf, requireSession } from './guards.js';
 import type { App, DashboardContext } from './context.js';
@@ -18,7 +17,7 @@ export const EVENTS_PAGE_DEFAULT = 100;
 
 export function apiRoutes(app: App, ctx: DashboardContext): void {
   const { hub } = ctx;
-  const { fleet, commands, output, events } = hub.parts;
+  const { fleet, commands, output, events, dispatcher } = hub.parts;
 
   app.get('/api/session', { preHandler: requireSession }, async (request) => {
     const session = request.session;
@@ -32,11 +31,18 @@ export function apiRoutes(app: App, ctx: DashboardContext): void {
     '/api/hosts/:id/command',
     { preHandler: requireCsrf, schema: { params: HostIdParams, body: DispatchCommandBody } },
     async (request, reply) => {
-      const result = dispatchCommand(hub, request.params.id, request.body.command, `admin at ${request.ip}`);
+      const { command, queue } = request.body;
+      const result = dispatcher.request(request.params.id, command, { queue: queue === true, actor: `admin at ${request.ip}` });
       if (!result.ok) return reply.code(result.httpStatus).send({ error: result.error, message: result.message });
       return reply.code(202).send({ status: 'queued', command_id: result.command.id });
     },
   );
+
+  app.delete('/api/commands/:id', { preHandler: requireCsrf, schema: { params: CommandIdParams } }, async (request, reply) => {
+    const result = dispatcher.cancel(request.params.id, `admin at ${request.ip}`);
+    if (!result.ok) return reply.code(result.httpStatus).send({ error: result.error, message: result.message });
+    return { command: toWireCommand(result.command) };
+  });
 
   app.get(
     '/api/commands/:id/output',

@@ -109,6 +109,7 @@ export class AgentConnection {
     this.send({ type: 'registered', payload: { host_id: payload.hostname } });
     const running = (payload.protocol_version ?? 0) >= 1 ? (payload.running ?? null) : undefined;
     reconcileAfterRegister(commands, payload.hostname, running, this.watch);
+    this.hub.parts.dispatcher.hostReady(payload.hostname);
   }
 
   /** Why this connection's token may not register `hostname`, or null when it may. */

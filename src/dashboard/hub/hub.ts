@@ -11,6 +11,7 @@ import type { OutputLog } from '../commands/output-log.js';
 import type { EventLog } from '../events.js';
 import type { SessionRecord } from '../store/store.js';
 import type { AgentIdentity, AgentTokens } from '../auth/agent-tokens.js';
+import type { Dispatcher } from '../commands/dispatcher.js';
 import type { Fanout } from './fanout.js';
 import { Peer, type PeerOptions } from './peer.js';
 import { AgentConnection } from './agent-connection.js';
@@ -23,6 +24,7 @@ export interface HubParts {
   fanout: Fanout;
   events: EventLog;
   tokens: AgentTokens;
+  dispatcher: Dispatcher;
   log: Logger;
 }
 
