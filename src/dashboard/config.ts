@@ -1,6 +1,7 @@
 // The dashboard's settings, read once from the environment (PROTOCOL.md section 7).
 import path from 'node:path';
 import { isCommandName } from '../protocol/constants.js';
+import { parseDuration, parseSize } from '../util/units.js';
 
 export class ConfigError extends Error {
   readonly code = 'bad_config';
@@ -39,6 +40,8 @@ export interface DashboardConfig {
   browserQueueBytes: number;
   /** Outbound bytes an agent may fall behind before it is cut with 4008. */
   agentQueueBytes: number;
+  /** Bearer token a Prometheus scraper presents at /metrics; unset: only logged-in admins. */
+  metricsToken: string | undefined;
   /** How long a queued command waits for its host before it expires. */
   queueTtlMs: number;
   /** Per-command run time limits, over the defaults. */
@@ -46,29 +49,6 @@ export interface DashboardConfig {
   /** How long writes gather before they go to SQLite in one transaction. */
   storeFlushIntervalMs: number;
   logLevel: string;
-}
-
-const DURATION_UNITS_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/** Reads `500ms`, `30s`, `5m`, `24h`, and Go's compound form such as `1h30m`. */
-export function parseDuration(text: string): number | null {
-  const trimmed = text.trim();
-  if (!/^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h|d))+$/.test(trimmed)) return null;
-  let total = 0;
-  for (const match of trimmed.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h|d)/g)) {
-    total += Number(match[1]) * (DURATION_UNITS_MS[match[2] ?? ''] ?? NaN);
-  }
-  return Number.isFinite(total) ? Math.round(total) : null;
-}
-
-const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, kb: 1e3, mb: 1e6, gb: 1e9, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3 };
-
-/** Reads `1MiB`, `512KiB`, `2MB`, or a plain number of bytes. */
-export function parseSize(text: string): number | null {
-  const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(text.trim());
-  const unit = SIZE_UNITS[(match?.[2] ?? '').toLowerCase()];
-  if (!match || unit === undefined) return null;
-  return Math.floor(Number(match[1]) * unit);
 }
 
 /** Reads `:8000`, `0.0.0.0:8000`, `127.0.0.1:0`, `[::]:8000`, or a bare port. */
@@ -157,6 +137,7 @@ export function loadConfig(env: Env = process.env): DashboardConfig {
     maxMessageBytes: read(env, 'NIXFLEET_MAX_MESSAGE', '1MiB', parseSize, 'a size such as 1MiB'),
     browserQueueBytes: read(env, 'NIXFLEET_BROWSER_QUEUE', '16MiB', parseSize, 'a size such as 16MiB'),
     agentQueueBytes: read(env, 'NIXFLEET_AGENT_QUEUE', '1MiB', parseSize, 'a size such as 1MiB'),
+    metricsToken: optional(env, 'NIXFLEET_METRICS_TOKEN'),
     queueTtlMs: read(env, 'NIXFLEET_QUEUE_TTL', '24h', parseDuration, duration),
     commandTimeoutsMs: read(env, 'NIXFLEET_COMMAND_TIMEOUTS', '', parseTimeouts, 'a list such as pull=5m,switch=30m'),
     storeFlushIntervalMs: read(env, 'NIXFLEET_STORE_FLUSH_INTERVAL', '20ms', parseDuration, duration),

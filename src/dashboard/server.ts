@@ -19,12 +19,14 @@ import { CommandBook, RECENT_COMMANDS_KEPT } from './commands/command-book.js';
 import { OutputLog } from './commands/output-log.js';
 import { DEFAULT_TIMEOUTS_MS, Dispatcher } from './commands/dispatcher.js';
 import { Fleet } from './fleet/fleet.js';
+import { DashboardMetrics } from './metrics.js';
 import { sessionOf } from './http/session-cookie.js';
 import { AgentTokens } from './auth/agent-tokens.js';
 import { healthRoutes } from './http/health.js';
 import { loginRoutes } from './http/login.js';
 import { apiRoutes } from './http/api.js';
 import { hostAdminRoutes } from './http/hosts-admin.js';
+import { metricsRoute } from './http/metrics-route.js';
 import { pageRoutes } from './http/pages.js';
 import { wsRoute } from './http/ws-route.js';
 import { securityHeaders } from './http/security-headers.js';
@@ -50,8 +52,9 @@ export interface DashboardOptions {
 }
 
 function buildState(config: DashboardConfig, credentials: Credentials, store: Store, snapshot: Snapshot, log: Logger): Hub {
+  const metrics = new DashboardMetrics();
   const tokens = new AgentTokens(store, credentials.agentTokenHash, config.allowSharedAgentToken, snapshot.hostTokens);
-  const fanout = new Fanout(store, snapshot.meta);
+  const fanout = new Fanout(store, metrics, snapshot.meta);
   const events = new EventLog(store, fanout, snapshot.lastEventId, log);
   const commands = new CommandBook(store, fanout, events, snapshot.commands);
   const fleet = new Fleet(store, fanout, events, commands, config.offlineTimeoutMs, log, snapshot.hosts);
@@ -63,10 +66,24 @@ function buildState(config: DashboardConfig, credentials: Credentials, store: St
     queueTtlMs: config.queueTtlMs,
   });
   hub = new Hub(
-    { fleet, commands, output, fanout, events, tokens, dispatcher, log },
+    { fleet, commands, output, fanout, events, tokens, dispatcher, metrics, store, log },
     { pingIntervalMs: config.pingIntervalMs, agentQueueBytes: config.agentQueueBytes, browserQueueBytes: config.browserQueueBytes },
   );
+  watchMetrics(hub, store);
   return hub;
+}
+
+function watchMetrics(hub: Hub, store: Store): void {
+  const { metrics, commands, fleet, fanout } = hub.parts;
+  commands.onEnded((record) => metrics.commandEnded(record.command, record.status));
+  store.observe({ written: (ms) => metrics.storageWritten(ms), failed: () => metrics.storageFailed() });
+  metrics.watch({
+    connections: () => hub.counts,
+    outboundBytes: () => hub.outboundBytes(),
+    hosts: () => fleet.list().map((entry) => ({ id: entry.record.id, status: entry.record.status, lastSeenMs: entry.record.last_seen })),
+    storagePendingBatches: () => store.health().pendingBatches,
+    fanoutQueued: () => fanout.queuedCount,
+  });
 }
 
 export async function startDashboard(config: DashboardConfig, options: DashboardOptions = {}): Promise<Dashboard> {
@@ -97,7 +114,8 @@ export async function startDashboard(config: DashboardConfig, options: Dashboard
   }).withTypeProvider<TypeBoxTypeProvider>();
   await app.register(fastifyCookie, { secret: credentials.sessionSecrets });
   await app.register(fastifyFormbody);
-  await app.register(fastifyWebsocket, { options: { maxPayload: config.maxMessageBytes, perMessageDeflate: false } });
+  // autoPong off: the hub answers pings itself, after what came before them is durable.
+  await app.register(fastifyWebsocket, { options: { maxPayload: config.maxMessageBytes, perMessageDeflate: false, autoPong: false } });
   app.decorateRequest('session', null);
   app.addHook('onRequest', async (request, reply) => {
     request.session = sessionOf(request, reply, sessions);
@@ -113,6 +131,7 @@ export async function startDashboard(config: DashboardConfig, options: Dashboard
   loginRoutes(app, context);
   apiRoutes(app, context);
   hostAdminRoutes(app, context);
+  metricsRoute(app, context);
   pageRoutes(app);
   wsRoute(app, context);
 

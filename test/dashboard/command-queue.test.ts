@@ -40,7 +40,7 @@ test('a command queued for a disconnected host is stored as queued and sent, in 
     const browser = await connectBrowser(t.wsUrl, session);
     const refused = await request(t, session, 'POST', '/api/hosts/later-01/command', { command: 'pull' });
     assert.equal(refused.status, 409, 'without queue an offline host still refuses');
-    const ids = [];
+    const ids: unknown[] = [];
     for (const command of ['pull', 'switch', 'test']) {
       const { status, json } = await queue(t, session, 'later-01', command);
       assert.equal(status, 202);

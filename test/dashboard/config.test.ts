@@ -2,7 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { ConfigError, loadConfig, parseDuration, parseListen, parseSize } from '../../src/dashboard/config.js';
+import { ConfigError, loadConfig, parseListen } from '../../src/dashboard/config.js';
+import { parseDuration, parseSize } from '../../src/util/units.js';
 
 test('durations: 500ms, 30s, 5m, 24h and Go compound forms', () => {
   assert.equal(parseDuration('500ms'), 500);

@@ -121,6 +121,10 @@ export class Fleet {
     return this.hosts.size;
   }
 
+  list(): HostEntry[] {
+    return [...this.hosts.values()];
+  }
+
   toWire(entry: HostEntry): Host {
     const { record } = entry;
     const running = this.commands.runningFor(record.id);

@@ -50,6 +50,7 @@ export class AgentConnection {
       return;
     }
     const envelope = parseEnvelope(data.toString());
+    this.hub.parts.metrics.received('agent', envelope.ok ? envelope.message.type : 'invalid');
     if (!envelope.ok) {
       this.peer.rejectFrame(envelope.reason);
       return;

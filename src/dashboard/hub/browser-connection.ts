@@ -33,6 +33,7 @@ export class BrowserConnection {
       return;
     }
     const envelope = parseEnvelope(data.toString());
+    this.hub.parts.metrics.received('browser', envelope.ok ? envelope.message.type : 'invalid');
     if (!envelope.ok) {
       this.peer.rejectFrame(envelope.reason);
       return;

@@ -3,6 +3,7 @@
 // Messages leave in the order they were published, and state changes carry a gap-free version.
 import type { Store } from '../store/store.js';
 import { encodeTextFrames } from './frame-bytes.js';
+import type { DashboardMetrics } from '../metrics.js';
 import type { Peer } from './peer.js';
 import type { OutputLine } from '../../protocol/model.js';
 import type { UnversionedBrowserMessage, VersionedBrowserMessage } from '../../protocol/browser.js';
@@ -22,7 +23,7 @@ interface OutputBatch {
   lines: OutputLine[];
 }
 
-type Queued = Buffer | OutputBatch;
+type Queued = { type: string; frame: Buffer } | OutputBatch;
 
 export class Fanout {
   private version: number;
@@ -36,6 +37,7 @@ export class Fanout {
   /** `meta` is what the store loaded at start: the version counter continues from it. */
   constructor(
     private readonly store: Store,
+    private readonly metrics: DashboardMetrics,
     meta: ReadonlyMap<string, string>,
   ) {
     this.version = Number(meta.get(VERSION_META_KEY) ?? 0) || 0;
@@ -58,13 +60,13 @@ export class Fanout {
   publishState<M extends VersionedBrowserMessage>(type: M['type'], payload: M['payload']): number {
     this.version += 1;
     this.store.setMeta(VERSION_META_KEY, String(this.version));
-    this.enqueue(Buffer.from(JSON.stringify({ type, payload, version: this.version })));
+    this.enqueue(type, Buffer.from(JSON.stringify({ type, payload, version: this.version })));
     return this.version;
   }
 
   /** Publishes a message that is not state (progress, events). */
   publish<M extends UnversionedBrowserMessage>(type: M['type'], payload: M['payload']): void {
-    this.enqueue(Buffer.from(JSON.stringify({ type, payload })));
+    this.enqueue(type, Buffer.from(JSON.stringify({ type, payload })));
   }
 
   publishOutput(hostId: string, commandId: string, command: string, lines: readonly OutputLine[]): void {
@@ -79,10 +81,10 @@ export class Fanout {
     for (const line of lines) batch.lines.push(line);
   }
 
-  private enqueue(frame: Buffer): void {
+  private enqueue(type: string, frame: Buffer): void {
     // Lines published after this message must arrive after it, so they start new batches.
     this.openBatches.clear();
-    this.queue.push(frame);
+    this.queue.push({ type, frame });
     this.schedule();
   }
 
@@ -100,17 +102,24 @@ export class Fanout {
     this.scheduledAt = null;
     this.lastFlushAt = performance.now();
     if (this.queue.length === 0) return;
-    const messages = this.queue.map((item) =>
-      Buffer.isBuffer(item) ? item : Buffer.from(JSON.stringify({ type: 'command_output', payload: item })),
-    );
+    const queue = this.queue;
     this.queue = [];
     this.openBatches.clear();
     if (this.browsers.size === 0) return;
+    const messages = queue.map((item) =>
+      'frame' in item ? item.frame : Buffer.from(JSON.stringify({ type: 'command_output', payload: item })),
+    );
     const frames = encodeTextFrames(messages);
     for (const browser of this.browsers) {
       if (browser.acceptsMore()) browser.writeEncoded(frames);
       else this.browsers.delete(browser);
     }
+    for (const item of queue) this.metrics.sent('browser', 'frame' in item ? item.type : 'command_output', this.browsers.size);
+  }
+
+  /** Messages waiting for the next flush. */
+  get queuedCount(): number {
+    return this.queue.length;
   }
 
   /**

@@ -9,9 +9,10 @@ import type { Fleet } from '../fleet/fleet.js';
 import type { CommandBook } from '../commands/command-book.js';
 import type { OutputLog } from '../commands/output-log.js';
 import type { EventLog } from '../events.js';
-import type { SessionRecord } from '../store/store.js';
+import type { SessionRecord, Store } from '../store/store.js';
 import type { AgentIdentity, AgentTokens } from '../auth/agent-tokens.js';
 import type { Dispatcher } from '../commands/dispatcher.js';
+import type { DashboardMetrics } from '../metrics.js';
 import type { Fanout } from './fanout.js';
 import { Peer, type PeerOptions } from './peer.js';
 import { AgentConnection } from './agent-connection.js';
@@ -25,6 +26,8 @@ export interface HubParts {
   events: EventLog;
   tokens: AgentTokens;
   dispatcher: Dispatcher;
+  metrics: DashboardMetrics;
+  store: Store;
   log: Logger;
 }
 
@@ -54,6 +57,17 @@ export class Hub {
   /** How late the keepalive tick is; a stuck hub shows here. */
   keepaliveLagMs(now = Date.now()): number {
     return Math.max(0, now - this.lastKeepaliveAt - this.limits.pingIntervalMs);
+  }
+
+  /** Bytes queued per kind of peer: the total and the largest (for the metrics). */
+  outboundBytes(): Record<'agent' | 'browser', { total: number; max: number }> {
+    const out = { agent: { total: 0, max: 0 }, browser: { total: 0, max: 0 } };
+    for (const peer of this.peers) {
+      const bytes = peer.backlogBytes;
+      out[peer.kind].total += bytes;
+      out[peer.kind].max = Math.max(out[peer.kind].max, bytes);
+    }
+    return out;
   }
 
   get counts(): { agents: number; browsers: number } {
@@ -89,12 +103,25 @@ export class Hub {
     return connection;
   }
 
-  private track(socket: WebSocket, tcp: net.Socket, options: PeerOptions): Peer {
-    const peer = new Peer(socket, tcp, options);
+  private track(socket: WebSocket, tcp: net.Socket, options: Omit<PeerOptions, 'observer'>): Peer {
+    const peer = new Peer(socket, tcp, { ...options, observer: this.parts.metrics });
     this.peers.add(peer);
     socket.on('close', () => this.peers.delete(peer));
+    socket.on('ping', (data) => this.answerPing(peer, data));
     socket.on('error', (err) => this.parts.log.debug({ err, address: options.address }, `${options.kind} socket error`));
     return peer;
+  }
+
+  /**
+   * Pongs are answered by hand (autoPong is off). An agent uses a ping as a delivery barrier: its
+   * pong says that every frame before it was applied and is durable, so the agent may forget those
+   * lines. While storage is failing, the pong says only "applied" (the lines are held in memory
+   * and written when storage returns), so that live output keeps flowing.
+   */
+  private answerPing(peer: Peer, data: Buffer): void {
+    const { store } = this.parts;
+    if (peer.kind === 'agent' && store.health().ok) store.afterDurable(() => peer.pong(data));
+    else peer.pong(data);
   }
 
   agentFor(hostId: string): AgentConnection | undefined {

@@ -10,11 +10,19 @@ export type PeerKind = 'agent' | 'browser';
 export const BAD_FRAMES_BEFORE_CLOSE = 10;
 export const BAD_FRAME_WINDOW_MS = 60_000;
 
+/** Told what happens on peers, for the metrics. */
+export interface PeerObserver {
+  sent(kind: PeerKind, type: string): void;
+  rejected(kind: PeerKind, code: string): void;
+  closed(kind: PeerKind, code: number): void;
+}
+
 export interface PeerOptions {
   kind: PeerKind;
   address: string;
   /** Outbound bytes the peer may fall behind before it is cut with 4008. */
   queueCapBytes: number;
+  observer: PeerObserver;
 }
 
 export class Peer {
@@ -24,6 +32,7 @@ export class Peer {
   alive = true;
   private closing = false;
   private readonly queueCapBytes: number;
+  private readonly observer: PeerObserver;
   private badFrameTimes: number[] = [];
 
   /**
@@ -40,7 +49,11 @@ export class Peer {
     this.kind = options.kind;
     this.address = options.address;
     this.queueCapBytes = options.queueCapBytes;
+    this.observer = options.observer;
     socket.on('pong', () => {
+      this.alive = true;
+    });
+    socket.on('ping', () => {
       this.alive = true;
     });
   }
@@ -75,7 +88,14 @@ export class Peer {
   }
 
   sendMessage(message: { type: string; payload: object }): boolean {
-    return this.send(Buffer.from(JSON.stringify(message)));
+    const sent = this.send(Buffer.from(JSON.stringify(message)));
+    if (sent) this.observer.sent(this.kind, message.type);
+    return sent;
+  }
+
+  /** The bytes queued for this peer and not yet taken by the network. */
+  get backlogBytes(): number {
+    return this.socket.bufferedAmount;
   }
 
   sendError(code: ErrorCodeValue, message: string): void {
@@ -88,6 +108,7 @@ export class Peer {
    */
   rejectFrame(reason: string, code: ErrorCodeValue = ErrorCode.badMessage, now = Date.now()): boolean {
     this.sendError(code, reason);
+    this.observer.rejected(this.kind, code);
     this.badFrameTimes = this.badFrameTimes.filter((t) => now - t < BAD_FRAME_WINDOW_MS);
     this.badFrameTimes.push(now);
     if (this.badFrameTimes.length < BAD_FRAMES_BEFORE_CLOSE) return false;
@@ -98,7 +119,12 @@ export class Peer {
   close(code: number, reason: string): void {
     if (this.closing) return;
     this.closing = true;
+    this.observer.closed(this.kind, code);
     this.socket.close(code, reason);
+  }
+
+  pong(data: Buffer): void {
+    if (this.socket.readyState === WebSocket.OPEN) this.socket.pong(data);
   }
 
   /** Keepalive: a peer that has not answered since the last ping is dead. */

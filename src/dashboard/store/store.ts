@@ -98,6 +98,11 @@ export interface StoreHealth {
   batchesWritten: number;
 }
 
+export interface StoreObserver {
+  written(ms: number): void;
+  failed(): void;
+}
+
 export interface Store {
   load(recentCommands: number): Snapshot;
   readCommand(id: string): CommandRecord | undefined;
@@ -117,6 +122,10 @@ export interface Store {
   putEvent(record: EventRecord): void;
   setMeta(key: string, value: string): void;
 
+  /** Told how long each batch took to write, and of each failed attempt. */
+  observe(observer: StoreObserver): void;
+  /** Calls back once every write made so far is durable; at once when nothing is waiting. */
+  afterDurable(callback: () => void): void;
   /** Called once lines up to `throughSeq` of a command are durable. */
   onOutputDurable(listener: (commandId: string, throughSeq: number) => void): void;
   /** Answers a trivial query on the read connection; false when the database does not answer. */

@@ -22,7 +22,7 @@ export interface WriteBatch {
 
 export type WriterRequest = { type: 'batch'; batch: WriteBatch } | { type: 'close' };
 export type WriterReply =
-  | { type: 'durable'; id: number }
+  | { type: 'durable'; id: number; ms: number }
   | { type: 'failed'; id: number; error: string }
   | { type: 'closed' };
 

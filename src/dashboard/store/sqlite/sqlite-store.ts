@@ -13,6 +13,7 @@ import type {
   Snapshot,
   Store,
   StoreHealth,
+  StoreObserver,
   StoredLine,
 } from '../store.js';
 import type { WriteBatch, WriterReply } from './batch.js';
@@ -63,6 +64,7 @@ export class SqliteStore implements Store {
   private readonly inFlight = new Map<number, InFlight>();
   private readonly flushWaiters: { batchId: number; resolve: () => void }[] = [];
   private readonly durableListeners: ((commandId: string, throughSeq: number) => void)[] = [];
+  private readonly observers: StoreObserver[] = [];
   private writeError: string | null = null;
   private batchesWritten = 0;
   private closed = false;
@@ -116,6 +118,7 @@ export class SqliteStore implements Store {
     if (reply.type === 'failed') {
       if (this.writeError === null) this.log.error({ error: reply.error }, 'storage writes are failing; retrying');
       this.writeError = reply.error;
+      for (const observer of this.observers) observer.failed();
       return;
     }
     if (reply.type !== 'durable') return;
@@ -125,6 +128,7 @@ export class SqliteStore implements Store {
     const done = this.inFlight.get(reply.id);
     this.inFlight.delete(reply.id);
     this.batchesWritten += 1;
+    for (const observer of this.observers) observer.written(reply.ms);
     if (done) {
       for (const [commandId, seq] of done.outputThrough) {
         for (const listener of this.durableListeners) listener(commandId, seq);
@@ -222,6 +226,19 @@ export class SqliteStore implements Store {
   setMeta(key: string, value: string): void {
     this.pending.meta.set(key, value);
     this.scheduleFlush();
+  }
+
+  observe(observer: StoreObserver): void {
+    this.observers.push(observer);
+  }
+
+  afterDurable(callback: () => void): void {
+    const through = this.pending.empty ? this.nextBatchId - 1 : this.nextBatchId;
+    if ([...this.inFlight.keys()].every((id) => id > through) && this.pending.empty) {
+      queueMicrotask(callback);
+      return;
+    }
+    this.flushWaiters.push({ batchId: through, resolve: callback });
   }
 
   onOutputDurable(listener: (commandId: string, throughSeq: number) => void): void {

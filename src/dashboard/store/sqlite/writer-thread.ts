@@ -24,6 +24,7 @@ function drain(): void {
   retryTimer = null;
   while (queue.length > 0) {
     const batch = queue[0] as WriteBatch;
+    const started = performance.now();
     try {
       apply(batch);
     } catch (err) {
@@ -32,7 +33,7 @@ function drain(): void {
       return;
     }
     queue.shift();
-    reply({ type: 'durable', id: batch.id });
+    reply({ type: 'durable', id: batch.id, ms: performance.now() - started });
   }
   if (closing) finish();
 }
