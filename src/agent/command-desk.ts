@@ -1,0 +1,203 @@
+// Where the dashboard's commands are decided: one at a time, a second one refused while one runs,
+// `stop`, `restart` and `reboot` always taken. A command counts as running from the moment it is
+// taken until its final status is delivered, even when its program ended long before (while the
+// dashboard was unreachable): that is what `register` and heartbeats report, so the dashboard keeps
+// waiting for the status instead of giving the command up as lost.
+import type { Logger } from 'pino';
+import type { AgentToDashboardMessage, KillCommandPayload, RunningCommand } from '../protocol/agent.js';
+import type { AgentConfig } from './config.js';
+import type { Outbox, CommandReport } from './output/outbox.js';
+import type { PersistedRun, RunState } from './state.js';
+import type { RepoFacts } from './host/repo-facts.js';
+import type { SystemFacts } from './host/system-facts.js';
+import type { UpdateStatusBook } from './host/update-status.js';
+import { startPiped } from './executor/process-group.js';
+import { CommandRun } from './commands/command-run.js';
+import { definitionOf } from './commands/registry.js';
+import { describeEnd, failed, succeeded, type CommandDefinition, type CommandOutcome } from './commands/context.js';
+import { AGENT_VERSION } from './version.js';
+
+/** systemd restarts the agent on this exit code (RestartForceExitStatus=101 in the unit). */
+export const RESTART_EXIT_CODE = 101;
+/** Beyond the stop grace, how long an exiting agent waits for a stopped command's status to be delivered. */
+export const EXIT_REPORT_WAIT_MS = 3_000;
+
+export interface DeskParts {
+  config: AgentConfig;
+  repo: RepoFacts;
+  system: SystemFacts;
+  updates: UpdateStatusBook;
+  state: RunState;
+  outbox: Outbox;
+  log: Logger;
+  /** Sends now if connected; for frames that need no delivery guarantee. */
+  sendTransient(message: AgentToDashboardMessage): void;
+  /** Ends the agent process with this code, after closing the connection. */
+  exit(code: number): void;
+}
+
+interface Active {
+  id: string;
+  name: string;
+  run: CommandRun;
+  report: CommandReport;
+}
+
+type Body = (run: CommandRun) => Promise<CommandOutcome>;
+
+export class CommandDesk {
+  private active: Active | null = null;
+  /** Counts connections; a command deferred on one connection is not started on the next. */
+  private connectionEpoch = 0;
+
+  constructor(private readonly parts: DeskParts) {}
+
+  /** What `register` reports as still running. */
+  running(): RunningCommand | null {
+    return this.active ? { command_id: this.active.id, command: this.active.name, pid: this.active.run.pid } : null;
+  }
+
+  /** What heartbeats report. */
+  pending(): { pending_command: string | null; command_pid: number | null } {
+    return { pending_command: this.active?.name ?? null, command_pid: this.active?.run.pid ?? null };
+  }
+
+  receive(name: string, commandId: string): void {
+    if (name === 'stop') return this.stopFor(commandId);
+    if (name === 'restart') return this.restart();
+    if (name === 'reboot') return void this.reboot(commandId);
+    const active = this.active;
+    if (active?.report.statusSent) {
+      // The previous command is over and its status is on its way on this socket; only the proof of
+      // its delivery is outstanding, one round trip. The dashboard sent the next command because it
+      // has (or is about to have) that status: start it then rather than refuse it.
+      const epoch = this.connectionEpoch;
+      void active.report.delivered.then(() => {
+        if (epoch === this.connectionEpoch) this.receive(name, commandId);
+      });
+      return;
+    }
+    if (active) return this.reject(commandId);
+    const definition = definitionOf(name);
+    const body: Body = definition
+      ? (run) => definition.run(run)
+      : async () => failed(`unknown command "${name}": nixfleet-agent ${AGENT_VERSION} does not know it`);
+    void this.execute(commandId, name, body, { definition });
+  }
+
+  /** The connection was lost: commands deferred on it are dropped (the dashboard re-decides after register). */
+  disconnected(): void {
+    this.connectionEpoch += 1;
+  }
+
+  /** `kill_command`: a stop of one command with the dashboard's choice of signal. */
+  kill(payload: KillCommandPayload): void {
+    if (this.active?.id !== payload.command_id) {
+      this.parts.log.info({ command_id: payload.command_id }, 'kill_command for a command that does not run here; ignored');
+      return;
+    }
+    this.active.run.stop(payload.signal, `stopped by the dashboard (${payload.signal})`);
+  }
+
+  /** At start: finishes the command a previous agent process left running. */
+  resume(): void {
+    const { run: left, problem } = this.parts.state.read();
+    if (problem) this.parts.log.warn(problem);
+    if (!left) return;
+    const definition = definitionOf(left.command);
+    const step = left.step;
+    if (step?.detached && definition?.resume) {
+      const resume = definition.resume;
+      this.parts.log.info({ command: left.command, command_id: left.command_id, pid: step.pid }, 'following a command an earlier agent process started');
+      void this.execute(left.command_id, left.command, async (run) => resume(run, await run.follow(step)), {
+        definition,
+        seqBase: step.seq_base,
+        persisted: left,
+      });
+      return;
+    }
+    // A piped program lost its pipes with the agent that ran it: its output and end are unknown.
+    const message = 'the agent restarted while this command ran; how it ended is unknown';
+    void this.execute(left.command_id, left.command, async () => failed(message), { persisted: { ...left, step: null } });
+  }
+
+  private async execute(
+    id: string,
+    name: string,
+    body: Body,
+    options: { definition?: CommandDefinition; seqBase?: number; persisted?: PersistedRun },
+  ): Promise<void> {
+    const { outbox, state, log } = this.parts;
+    const report = outbox.open(id, name, options.seqBase ?? 0);
+    const persisted = options.persisted ?? { command_id: id, command: name, started_at: Date.now(), step: null };
+    const run = new CommandRun({ ...this.parts, report }, persisted);
+    this.active = { id, name, run, report };
+    state.write(persisted);
+    log.info({ command: name, command_id: id }, 'command started');
+    let outcome: CommandOutcome;
+    try {
+      outcome = await body(run);
+    } catch (err) {
+      log.error({ err, command: name }, 'command failed inside the agent');
+      outcome = failed(`the agent failed while running ${name}: ${(err as Error).message}`);
+    }
+    if (run.stopRequested) outcome = { status: 'stopped', exit_code: outcome.exit_code, message: run.stopMessage };
+    report.finish({ ...outcome, generation: this.parts.repo.generation() || null });
+    await report.delivered;
+    state.clear(persisted);
+    this.active = null;
+    log.info({ command: name, command_id: id, status: outcome.status }, 'command reported');
+    if (outcome.status === 'ok' && options.definition?.restartsAgent && this.parts.config.restartAfterSwitch) {
+      log.info('restarting after the switch, so that the new agent version runs');
+      this.parts.exit(RESTART_EXIT_CODE);
+    }
+  }
+
+  private reject(commandId: string): void {
+    const active = this.active;
+    if (!active) return;
+    this.parts.sendTransient({
+      type: 'command_rejected',
+      payload: { reason: 'another command is running', current_command: active.name, current_pid: active.run.pid, command_id: commandId },
+    });
+  }
+
+  private stopFor(stopId: string): void {
+    const active = this.active;
+    const message = active ? `stopping ${active.name}` : 'nothing was running';
+    active?.run.stop('SIGTERM', `stopped by stop ${stopId}`);
+    // The dashboard settles `stop` itself at delivery; this status only completes the record.
+    this.parts.sendTransient({ type: 'status', payload: { status: 'ok', command: 'stop', command_id: stopId, exit_code: null, message } });
+  }
+
+  private restart(): void {
+    this.parts.exit(RESTART_EXIT_CODE);
+  }
+
+  /**
+   * Before the agent process ends: a detached program (a switch) goes on and the next agent process
+   * reports it; a piped one would lose its pipes, so it is stopped and, if the dashboard is there,
+   * reported first.
+   */
+  async settleBeforeExit(reason: string): Promise<void> {
+    const active = this.active;
+    if (!active || active.run.survivesRestart) return;
+    active.run.stop('SIGTERM', `stopped: ${reason}`);
+    const deadline = new Promise((resolve) => setTimeout(resolve, this.parts.config.stopGraceMs + EXIT_REPORT_WAIT_MS).unref());
+    await Promise.race([active.report.delivered, deadline]);
+  }
+
+  private async reboot(commandId: string): Promise<void> {
+    const { config } = this.parts;
+    const argv = config.hostType === 'nixos' ? ['systemctl', 'reboot'] : ['shutdown', '-r', 'now'];
+    let lastLine = '';
+    const running = startPiped({ argv: [...config.privilegePrefix, ...argv], cwd: config.stateDir, env: process.env }, (_stream, line) => {
+      if (line.trim()) lastLine = line.trim();
+    });
+    const result = await running.done;
+    // On success the host goes down; the dashboard completes `reboot` when the agent is back.
+    if (succeeded(result)) return;
+    const message = describeEnd(argv.join(' '), result, lastLine);
+    this.parts.sendTransient({ type: 'status', payload: { status: 'error', command: 'reboot', command_id: commandId, exit_code: result.exitCode, message } });
+  }
+}

@@ -1,0 +1,76 @@
+// What the agent keeps in its state dir across its own restarts: the command it was running, and for
+// a detached program (a switch) where its run log is. The next agent process reads it to report that
+// command to the end instead of letting the dashboard give it up as lost.
+import fs from 'node:fs';
+import path from 'node:path';
+import { Type, type Static } from '@sinclair/typebox';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+
+const RUNNING_FILE = 'running.json';
+const RUNS_DIR = 'runs';
+
+const PipedStep = Type.Object({ detached: Type.Literal(false), pid: Type.Integer() });
+const DetachedStep = Type.Object({
+  detached: Type.Literal(true),
+  pid: Type.Integer(),
+  log: Type.String(),
+  /** The seq of the log's first line: the lines before it came from earlier steps of the command. */
+  seq_base: Type.Integer({ minimum: 0 }),
+});
+
+export const PersistedRun = Type.Object({
+  command_id: Type.String({ minLength: 1 }),
+  command: Type.String({ minLength: 1 }),
+  started_at: Type.Number(),
+  /** The program the command runs now, if any. */
+  step: Type.Union([PipedStep, DetachedStep, Type.Null()]),
+});
+export type PersistedRun = Static<typeof PersistedRun>;
+
+const persistedRunCheck = TypeCompiler.Compile(PersistedRun);
+
+export class RunState {
+  private readonly file: string;
+  private readonly runsDir: string;
+
+  constructor(stateDir: string) {
+    this.file = path.join(stateDir, RUNNING_FILE);
+    this.runsDir = path.join(stateDir, RUNS_DIR);
+  }
+
+  /** The run a previous agent process left, or null. A file that is not one is reported, not trusted. */
+  read(): { run: PersistedRun | null; problem: string | null } {
+    let text: string;
+    try {
+      text = fs.readFileSync(this.file, 'utf8');
+    } catch {
+      return { run: null, problem: null };
+    }
+    try {
+      const value: unknown = JSON.parse(text);
+      if (persistedRunCheck.Check(value)) return { run: value, problem: null };
+    } catch {
+      // Falls through to the problem below.
+    }
+    return { run: null, problem: `${this.file} is not a run record; ignored` };
+  }
+
+  /** Written whole or not at all: a crash mid-write leaves the previous record. */
+  write(run: PersistedRun): void {
+    const temporary = `${this.file}.${process.pid}.tmp`;
+    fs.writeFileSync(temporary, JSON.stringify(run), { mode: 0o600 });
+    fs.renameSync(temporary, this.file);
+  }
+
+  /** The command is reported: forget it and its run log. */
+  clear(run: PersistedRun | null): void {
+    // The log first: a record whose log is gone is reported as such, a log without a record is litter.
+    if (run?.step?.detached) fs.rmSync(run.step.log, { force: true });
+    fs.rmSync(this.file, { force: true });
+  }
+
+  logPathFor(commandId: string): string {
+    fs.mkdirSync(this.runsDir, { recursive: true, mode: 0o700 });
+    return path.join(this.runsDir, `${commandId.replace(/[^A-Za-z0-9_-]/g, '_')}.log`);
+  }
+}
