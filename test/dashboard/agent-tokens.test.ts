@@ -152,3 +152,19 @@ test('per-host tokens survive a restart, stored only as hashes', async () => {
     await second.close();
   }
 });
+
+test('what the admin set for a host stays when its agent reports those fields empty, and gives way to real values', async () => {
+  const { json } = await api('POST', '/api/hosts', { hostname: 'own-06', location: 'rack 9', device_type: 'server', theme_color: '#aa0000' });
+  const token = String(json.token);
+  const quiet = await TestSocket.connect(t.wsUrl, { authorization: `Bearer ${token}` });
+  quiet.send('register', registerPayload('own-06', { location: '', device_type: '', theme_color: '' }));
+  await quiet.next('registered');
+  const host = t.dashboard.context.hub.parts.fleet.get('own-06')?.record;
+  assert.deepEqual([host?.location, host?.device_type, host?.theme_color], ['rack 9', 'server', '#aa0000']);
+  await quiet.close();
+  const talkative = await TestSocket.connect(t.wsUrl, { authorization: `Bearer ${token}` });
+  talkative.send('register', registerPayload('own-06', { location: 'attic' }));
+  await talkative.next('registered');
+  assert.equal(t.dashboard.context.hub.parts.fleet.get('own-06')?.record.location, 'attic');
+  await talkative.close();
+});

@@ -61,6 +61,18 @@ function assignReported<K extends keyof HostRecord>(record: HostRecord, payload:
   }
 }
 
+/**
+ * What an admin may set when creating a host. An agent that reports them empty (not configured on
+ * the host, as old agents do) leaves the admin's values in place.
+ */
+const ADMIN_FIELDS: ReadonlySet<keyof HostRecord> = new Set(['location', 'device_type', 'theme_color']);
+
+function withoutEmptyAdminFields<T extends object>(payload: T): T {
+  const out = { ...payload } as Record<string, unknown>;
+  for (const key of ADMIN_FIELDS) if (out[key] === '') delete out[key];
+  return out as T;
+}
+
 const REGISTER_FIELDS = [
   'host_type',
   'agent_version',
@@ -163,7 +175,7 @@ export class Fleet {
     }
     const { record } = entry;
     const wasOnline = record.status === 'online';
-    assignReported(record, payload, REGISTER_FIELDS);
+    assignReported(record, withoutEmptyAdminFields(payload), REGISTER_FIELDS);
     if (payload.heartbeat_interval) record.heartbeat_interval_s = payload.heartbeat_interval;
     record.protocol_version = payload.protocol_version ?? 0;
     record.last_seen = now;

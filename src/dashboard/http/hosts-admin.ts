@@ -14,7 +14,7 @@ export function hostAdminRoutes(app: App, ctx: DashboardContext): void {
       return reply.code(400).send({ error: 'bad_hostname', message: 'hostname must match ^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$' });
     }
     if (fleet.get(hostname)) {
-      return reply.code(409).send({ error: 'host_exists', message: `${hostname} exists; rotate its token with POST /api/hosts/${hostname}/token` });
+      return reply.code(409).send({ error: 'host_exists', message: `a host named ${hostname} exists already` });
     }
     const entry = fleet.create(request.body);
     const token = tokens.issue(hostname);

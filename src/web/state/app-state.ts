@@ -6,6 +6,7 @@ import { applyMessage } from './apply-message.js';
 import { CommandRunner } from './command-runner.js';
 import { EventFeed } from './event-feed.js';
 import { FleetState } from './fleet-state.js';
+import { HostAdmin } from './host-admin.js';
 import { Notices } from './notices.js';
 import { OutputBook } from './output-book.js';
 import { OutputTabs } from './output-tabs.js';
@@ -23,6 +24,7 @@ export interface AppState {
   events: EventFeed;
   notices: Notices;
   runner: CommandRunner;
+  hostAdmin: HostAdmin;
 }
 
 export function createAppState(csrfToken: string, location: Location, storage: Storage | null): AppState {
@@ -57,5 +59,6 @@ export function createAppState(csrfToken: string, location: Location, storage: S
   });
   const tabs = new OutputTabs(output, storage);
   const runner = new CommandRunner(api, tabs, notices);
-  return { csrfToken, api, socket, fleet, output, tabs, events, notices, runner };
+  const hostAdmin = new HostAdmin(api, notices);
+  return { csrfToken, api, socket, fleet, output, tabs, events, notices, runner, hostAdmin };
 }

@@ -1,6 +1,6 @@
 // Running a command on one host or many: the confirmation for disruptive ones, the requests, a tab
 // for each command that was queued and a notice for each host that refused (409 says why).
-import type { DashboardApi, DispatchOutcome } from '../net/api.js';
+import { networkRefusal, type DashboardApi, type DispatchOutcome } from '../net/api.js';
 import type { HostAction } from './host-actions.js';
 import type { Notices } from './notices.js';
 import type { OutputTabs } from './output-tabs.js';
@@ -57,7 +57,7 @@ export class CommandRunner {
     try {
       return await this.api.dispatch(hostId, action.command);
     } catch (error) {
-      return { ok: false, status: 0, error: 'network', message: `the dashboard did not answer (${String(error)})` };
+      return networkRefusal(error);
     }
   }
 }

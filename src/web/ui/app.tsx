@@ -6,6 +6,7 @@ import { ConfirmDialog } from './actions/confirm-dialog.js';
 import { ConnectionIndicator } from './connection-indicator.js';
 import { EventLog } from './events/event-log.js';
 import { FleetPanel } from './fleet/fleet-panel.js';
+import { HostDialogs } from './hosts/host-dialogs.js';
 import { useApp } from './hooks.js';
 import { NoticesView } from './notices-view.js';
 import { OutputPanel } from './output/output-panel.js';
@@ -35,6 +36,7 @@ export function App() {
       </main>
       <ActionMenu target={menu} />
       <ConfirmDialog />
+      <HostDialogs />
     </>
   );
 }

@@ -54,6 +54,8 @@ export const COMMAND_STATUS_LABELS: Record<Command['status'], string> = {
   stopped: 'stopped',
   timed_out: 'timed out',
   lost: 'lost',
+  cancelled: 'cancelled',
+  expired: 'expired',
 };
 
 export function formatCount(n: number): string {

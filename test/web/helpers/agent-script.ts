@@ -1,6 +1,5 @@
 // What a fake agent does in the web tests: take a command, print lines, report how it ended.
-import type { TestSocket } from '../../helpers/sockets.js';
-import { connectAgent, heartbeatPayload } from '../../helpers/sockets.js';
+import { connectAgent, heartbeatPayload, registerPayload, TestSocket } from '../../helpers/sockets.js';
 
 /** Long enough that a connected test agent never goes offline for missing heartbeats mid-test. */
 export const TEST_HEARTBEAT_INTERVAL_S = 600;
@@ -20,6 +19,14 @@ export async function startAgent(wsUrl: string, hostname: string, extra: Record<
   });
   agent.send('heartbeat', heartbeatPayload(heartbeat));
   return agent;
+}
+
+/** Connects with a host's own agent token and registers `hostname`; the dashboard's answer is returned. */
+export async function agentWithToken(wsUrl: string, token: string, hostname: string): Promise<{ agent: TestSocket; reply: string }> {
+  const agent = await TestSocket.connect(wsUrl, { authorization: `Bearer ${token}` });
+  agent.send('register', registerPayload(hostname, { protocol_version: 1, running: null, heartbeat_interval: TEST_HEARTBEAT_INTERVAL_S }));
+  const reply = await agent.next((m) => m.type === 'registered' || m.type === 'error');
+  return { agent, reply: reply.type };
 }
 
 export async function nextCommand(agent: TestSocket): Promise<ReceivedCommand> {

@@ -1,5 +1,6 @@
 // One menu of host actions for the whole table, shown next to the row button that opened it. It is a
 // popover (top layer: never clipped by the scrolling table; Escape and clicks outside close it).
+// Below the commands, for one host: its agent token and its removal (state/host-admin.ts).
 import { useLayoutEffect, useRef } from 'preact/hooks';
 import type { Cell } from '../../state/observable.js';
 import { HOST_ACTIONS } from '../../state/host-actions.js';
@@ -15,7 +16,7 @@ export interface MenuTarget {
 const VIEWPORT_MARGIN_PX = 8;
 
 export function ActionMenu({ target }: { target: Cell<MenuTarget | null> }) {
-  const { runner } = useApp();
+  const { runner, hostAdmin } = useApp();
   useObservable(target);
   const menuRef = useRef<HTMLDivElement>(null);
   const current = target.value;
@@ -37,6 +38,13 @@ export function ActionMenu({ target }: { target: Cell<MenuTarget | null> }) {
     target.set(null);
     if (returnFocus) anchor?.focus();
   };
+  // Closing first gives the focus back to the row's button, where the dialog returns it when it closes.
+  const choose = (run: (hostIds: readonly string[]) => void) => () => {
+    const hostIds = current?.hostIds ?? [];
+    close(true);
+    run(hostIds);
+  };
+  const hostId = current?.hostIds.length === 1 ? current.hostIds[0] : undefined;
 
   return (
     <div
@@ -57,16 +65,23 @@ export function ActionMenu({ target }: { target: Cell<MenuTarget | null> }) {
           type="button"
           role="menuitem"
           class={action.disrupts ? 'disruptive' : undefined}
-          onClick={() => {
-            const hostIds = current?.hostIds ?? [];
-            close(true);
-            runner.request(action, hostIds);
-          }}
+          onClick={choose((hostIds) => runner.request(action, hostIds))}
         >
           {action.label}
           {action.disrupts ? '…' : ''}
         </button>
       ))}
+      {hostId !== undefined && (
+        <>
+          <hr />
+          <button type="button" role="menuitem" class="disruptive" onClick={choose(() => hostAdmin.askRotate(hostId))}>
+            Rotate token…
+          </button>
+          <button type="button" role="menuitem" class="disruptive" onClick={choose(() => hostAdmin.askRemove(hostId))}>
+            Remove host…
+          </button>
+        </>
+      )}
     </div>
   );
 }

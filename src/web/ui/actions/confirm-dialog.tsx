@@ -1,7 +1,7 @@
 // The confirmation of a disruptive command: a modal <dialog> (focus stays inside, Escape cancels),
 // naming the command and every host it will run on. Cancel has the focus, so Enter is harmless.
-import { useLayoutEffect, useRef } from 'preact/hooks';
 import { useApp, useObservable } from '../hooks.js';
+import { useModal } from '../modal.js';
 
 /** Hosts named in the dialog; beyond this it says how many more. */
 const HOSTS_LISTED = 12;
@@ -9,20 +9,13 @@ const HOSTS_LISTED = 12;
 export function ConfirmDialog() {
   const { runner } = useApp();
   useObservable(runner.pending);
-  const dialogRef = useRef<HTMLDialogElement>(null);
   const pending = runner.pending.value;
-
-  useLayoutEffect(() => {
-    const dialog = dialogRef.current;
-    if (!dialog) return;
-    if (pending && !dialog.open) dialog.showModal();
-    if (!pending && dialog.open) dialog.close();
-  }, [pending]);
+  const dialogRef = useModal(pending !== null);
 
   const hostIds = pending?.hostIds ?? [];
   const target = hostIds.length === 1 ? hostIds[0] : `${hostIds.length} hosts`;
   return (
-    <dialog ref={dialogRef} class="confirm" aria-labelledby="confirm-title" onClose={() => runner.cancel()}>
+    <dialog ref={dialogRef} class="modal confirm" aria-labelledby="confirm-title" onClose={() => runner.cancel()}>
       {pending && (
         <div>
           <h2 id="confirm-title">

@@ -1,5 +1,5 @@
-// Above the table: how many hosts are online, the name filter, the sort (for the card layout, which
-// has no column headers) and the actions for the selected hosts.
+// Above the table: adding a host, how many hosts are online, the name filter, the sort (for the card
+// layout, which has no column headers) and the actions for the selected hosts.
 import { HOST_ACTIONS } from '../../state/host-actions.js';
 import { useApp } from '../hooks.js';
 import { SORT_COLUMNS } from './columns.js';
@@ -17,11 +17,14 @@ export interface FleetToolbarProps {
 }
 
 export function FleetToolbar(props: FleetToolbarProps) {
-  const { runner } = useApp();
+  const { runner, hostAdmin } = useApp();
   const { selectedIds } = props;
   return (
     <div class="toolbar">
       <h2 id="fleet-title">Hosts</h2>
+      <button type="button" aria-haspopup="dialog" onClick={() => hostAdmin.openAdd()}>
+        Add host
+      </button>
       <span class="online-count" role="status" data-online={props.online}>
         {props.online} of {props.total} online
       </span>

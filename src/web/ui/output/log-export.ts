@@ -1,4 +1,4 @@
-// Taking a log out of the page: to the clipboard, or as a file read from the dashboard page by page
+// Taking a log out of the page as a file read from the dashboard page by page
 // (GET /api/commands/:id/output), so the file holds every stored line whatever this page has.
 import type { DashboardApi } from '../../net/api.js';
 
@@ -31,23 +31,6 @@ export async function downloadLog(api: DashboardApi, commandId: string, fileName
   link.remove();
   setTimeout(() => URL.revokeObjectURL(url), OBJECT_URL_LIFETIME_MS);
   return lines.length;
-}
-
-/** The Clipboard API needs a secure context; a dashboard on plain http in a LAN falls back to execCommand. */
-export async function copyText(text: string): Promise<void> {
-  if (navigator.clipboard && window.isSecureContext) {
-    await navigator.clipboard.writeText(text);
-    return;
-  }
-  const area = document.createElement('textarea');
-  area.value = text;
-  area.setAttribute('readonly', '');
-  area.className = 'offscreen';
-  document.body.append(area);
-  area.select();
-  const copied = document.execCommand('copy');
-  area.remove();
-  if (!copied) throw new Error('the browser refused to copy');
 }
 
 /** A file name from the host and command, with nothing a file system could object to. */

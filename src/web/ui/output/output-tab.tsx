@@ -5,7 +5,8 @@ import { isActiveStatus } from '../../../protocol/constants.js';
 import type { OutputBuffer } from '../../state/output-buffer.js';
 import { COMMAND_STATUS_LABELS, formatCount } from '../format.js';
 import { useApp, useObservable } from '../hooks.js';
-import { copyText, downloadLog, logFileName } from './log-export.js';
+import { copyText } from '../clipboard.js';
+import { downloadLog, logFileName } from './log-export.js';
 import { LogView } from './log-view.js';
 
 export interface CommandLabel {
