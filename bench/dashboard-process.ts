@@ -20,22 +20,37 @@ export interface DashboardProcess {
   url: string;
   wsUrl: string;
   dataDir: string;
+  /** What the process logged so far. */
+  logText(): string;
+  /** Resolves with the exit code (null when killed by a signal) once the process is gone. */
+  exited: Promise<number | null>;
   /** CPU time (user + system) the process has used, in ms. */
   cpuMs(): number;
   rssBytes(): number;
   stop(): Promise<number | null>;
 }
 
-/**
- * Starts the built dashboard, or with `fromSource` the TypeScript sources through tsx (slower to
- * start; for the smoke run, which must work before any build).
- */
-export async function startDashboardProcess(extraEnv: Record<string, string> = {}, fromSource = false): Promise<DashboardProcess> {
-  if (!fromSource && !fs.existsSync(BUILT_MAIN)) throw new Error(`${BUILT_MAIN} is missing: run npm run build first`);
-  const args = fromSource ? ['--import', import.meta.resolve('tsx'), SOURCE_MAIN] : [BUILT_MAIN];
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nixfleet-bench-'));
-  const logFile = path.join(dataDir, 'dashboard.log');
+export interface DashboardProcessOptions {
+  /** Extra settings (they win over the defaults here). */
+  env?: Record<string, string>;
+  /** Run the TypeScript sources through tsx instead of the build (slower to start, needs no build). */
+  fromSource?: boolean;
+  /** Run this built main.js instead of dist/dashboard/main.js. */
+  main?: string;
+  /** Reuse a data dir (a restart); a fresh temp dir otherwise. */
+  dataDir?: string;
+}
+
+/** Starts the dashboard program as its own process and waits until it listens. */
+export async function startDashboardProcess(options: DashboardProcessOptions = {}): Promise<DashboardProcess> {
+  const fromSource = options.fromSource ?? false;
+  const builtMain = options.main ?? BUILT_MAIN;
+  if (!fromSource && !fs.existsSync(builtMain)) throw new Error(`${builtMain} is missing: run npm run build first`);
+  const args = fromSource ? ['--import', import.meta.resolve('tsx'), SOURCE_MAIN] : [builtMain];
+  const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'nixfleet-bench-'));
+  const logFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'nixfleet-log-')), 'dashboard.log');
   const log = fs.openSync(logFile, 'w');
+  const extraEnv = options.env ?? {};
   const child = spawn(process.execPath, args, {
     env: {
       ...process.env,
@@ -62,12 +77,18 @@ export async function startDashboardProcess(extraEnv: Record<string, string> = {
     }, 50);
   });
   const pid = child.pid ?? 0;
+  const exited = new Promise<number | null>((resolve) => {
+    if (child.exitCode !== null) resolve(child.exitCode);
+    else child.once('exit', (code) => resolve(code));
+  });
   return {
     child,
     pid,
     url,
     wsUrl: `${url.replace(/^http/, 'ws')}/ws`,
     dataDir,
+    logText: () => fs.readFileSync(logFile, 'utf8'),
+    exited,
     cpuMs: () => {
       // Fields after the command name (which may hold spaces) start at state; utime and stime are 14 and 15.
       const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -78,12 +99,10 @@ export async function startDashboardProcess(extraEnv: Record<string, string> = {
       const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
       return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
     },
-    stop: () =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve(child.exitCode);
-        child.once('exit', (code) => resolve(code));
-        child.kill('SIGTERM');
-      }),
+    stop: () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      return exited;
+    },
   };
 }
 

@@ -58,7 +58,7 @@ function merge(reports: BrowserReport[], pick: (r: BrowserReport) => BrowserRepo
 }
 
 async function runScenario(scenario: Scenario, fromSource: boolean): Promise<ScenarioResult> {
-  const dashboard = await startDashboardProcess(scenario.env, fromSource);
+  const dashboard = await startDashboardProcess({ env: scenario.env, fromSource });
   const agents = new AgentPool(scenario.agentWorkers);
   const browsers = new BrowserPool(scenario.browserWorkers);
   try {

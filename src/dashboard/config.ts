@@ -42,6 +42,10 @@ export interface DashboardConfig {
   agentQueueBytes: number;
   /** Bearer token a Prometheus scraper presents at /metrics; unset: only logged-in admins. */
   metricsToken: string | undefined;
+  /** How long events are kept. */
+  eventRetentionMs: number;
+  /** How long the output of finished commands is kept (the command records stay). */
+  outputRetentionMs: number;
   /** How long a queued command waits for its host before it expires. */
   queueTtlMs: number;
   /** Per-command run time limits, over the defaults. */
@@ -138,6 +142,8 @@ export function loadConfig(env: Env = process.env): DashboardConfig {
     browserQueueBytes: read(env, 'NIXFLEET_BROWSER_QUEUE', '16MiB', parseSize, 'a size such as 16MiB'),
     agentQueueBytes: read(env, 'NIXFLEET_AGENT_QUEUE', '1MiB', parseSize, 'a size such as 1MiB'),
     metricsToken: optional(env, 'NIXFLEET_METRICS_TOKEN'),
+    eventRetentionMs: read(env, 'NIXFLEET_EVENT_RETENTION', '30d', parseDuration, duration),
+    outputRetentionMs: read(env, 'NIXFLEET_OUTPUT_RETENTION', '30d', parseDuration, duration),
     queueTtlMs: read(env, 'NIXFLEET_QUEUE_TTL', '24h', parseDuration, duration),
     commandTimeoutsMs: read(env, 'NIXFLEET_COMMAND_TIMEOUTS', '', parseTimeouts, 'a list such as pull=5m,switch=30m'),
     storeFlushIntervalMs: read(env, 'NIXFLEET_STORE_FLUSH_INTERVAL', '20ms', parseDuration, duration),

@@ -20,6 +20,7 @@ import { OutputLog } from './commands/output-log.js';
 import { DEFAULT_TIMEOUTS_MS, Dispatcher } from './commands/dispatcher.js';
 import { Fleet } from './fleet/fleet.js';
 import { DashboardMetrics } from './metrics.js';
+import { Retention } from './retention.js';
 import { sessionOf } from './http/session-cookie.js';
 import { AgentTokens } from './auth/agent-tokens.js';
 import { healthRoutes } from './http/health.js';
@@ -92,6 +93,7 @@ export async function startDashboard(config: DashboardConfig, options: Dashboard
   const store = new SqliteStore(config.dataDir, config.storeFlushIntervalMs, log);
   const snapshot = store.load(RECENT_COMMANDS_KEPT);
   const hub = buildState(config, credentials, store, snapshot, log);
+  const retention = new Retention(store, config.eventRetentionMs, config.outputRetentionMs);
   const sessions = new SessionBook(store, config.sessionDurationMs, snapshot.sessions, (idHash) => hub.closeSession(idHash));
   const context: DashboardContext = {
     config,
@@ -143,10 +145,11 @@ export async function startDashboard(config: DashboardConfig, options: Dashboard
   let closing: Promise<void> | null = null;
   const close = () => {
     closing ??= (async () => {
-      hub.close();
+      await hub.close();
       hub.parts.fleet.stop();
       hub.parts.dispatcher.stop();
       sessions.stop();
+      retention.stop();
       await app.close();
       await store.close();
     })();

@@ -31,6 +31,9 @@ export interface HubParts {
   log: Logger;
 }
 
+/** How long a shutdown waits for peers to answer the close frame before it cuts them. */
+export const CLOSE_GRACE_MS = 1_000;
+
 export interface HubLimits {
   pingIntervalMs: number;
   agentQueueBytes: number;
@@ -149,9 +152,18 @@ export class Hub {
     }
   }
 
-  /** Closes every socket (shutdown) and stops the keepalive. */
-  close(code: number = CloseCode.goingAway, reason = 'dashboard shutting down'): void {
+  /**
+   * Closes every socket (shutdown) and stops the keepalive. Peers get the close frame first; those
+   * that have not finished the closing handshake within the grace period are cut, so that a slow
+   * peer cannot hold the shutdown up.
+   */
+  async close(code: number = CloseCode.goingAway, reason = 'dashboard shutting down', graceMs = CLOSE_GRACE_MS): Promise<void> {
     clearInterval(this.keepalive);
-    for (const peer of this.peers) peer.close(code, reason);
+    const open = [...this.peers];
+    const closed = open.map((peer) => new Promise<void>((resolve) => (peer.socket.readyState === peer.socket.CLOSED ? resolve() : peer.socket.once('close', () => resolve()))));
+    for (const peer of open) peer.close(code, reason);
+    const grace = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
+    await Promise.race([Promise.all(closed), grace]);
+    for (const peer of this.peers) peer.socket.terminate();
   }
 }

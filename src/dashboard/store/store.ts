@@ -121,6 +121,8 @@ export interface Store {
   deleteSession(idHash: string): void;
   putEvent(record: EventRecord): void;
   setMeta(key: string, value: string): void;
+  /** Drops events older than `eventsBefore` and the output of commands finished before `outputBefore`. */
+  purge(eventsBefore: number, outputBefore: number): void;
 
   /** Told how long each batch took to write, and of each failed attempt. */
   observe(observer: StoreObserver): void;

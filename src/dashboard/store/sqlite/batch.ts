@@ -18,6 +18,8 @@ export interface WriteBatch {
   hostTokens: HostTokenRecord[];
   deletedHostTokens: string[];
   events: EventRecord[];
+  /** Retention: events before `eventsBefore`, and output of commands finished before `outputBefore`, go. */
+  purge: { eventsBefore: number; outputBefore: number } | null;
 }
 
 export type WriterRequest = { type: 'batch'; batch: WriteBatch } | { type: 'close' };
@@ -54,6 +56,11 @@ export function batchApplier(db: Database.Database): (batch: WriteBatch) => void
     'INSERT OR IGNORE INTO events (id, at, level, host_id, message) VALUES (@id, @at, @level, @host_id, @message)',
   );
 
+  const purgeEvents = db.prepare('DELETE FROM events WHERE at < ?');
+  const purgeOutput = db.prepare(
+    'DELETE FROM output_lines WHERE command_id IN (SELECT id FROM commands WHERE finished_at IS NOT NULL AND finished_at < ?)',
+  );
+
   return db.transaction((batch: WriteBatch) => {
     for (const [key, value] of batch.meta) putMeta.run(key, value);
     for (const id of batch.deletedHosts) deleteHost.run(id);
@@ -67,5 +74,9 @@ export function batchApplier(db: Database.Database): (batch: WriteBatch) => void
     for (const hostId of batch.deletedHostTokens) deleteHostToken.run(hostId);
     for (const token of batch.hostTokens) putHostToken.run(token);
     for (const event of batch.events) putEvent.run(event);
+    if (batch.purge) {
+      purgeEvents.run(batch.purge.eventsBefore);
+      purgeOutput.run(batch.purge.outputBefore);
+    }
   });
 }

@@ -21,8 +21,11 @@ import { migrate, openDatabase } from './schema.js';
 import { startSiblingWorker } from '../../../util/worker.js';
 
 export const DATABASE_FILE = 'nixfleet.sqlite';
-const CLOSE_TIMEOUT_MS = 5_000;
+/** A shutdown waits this long for pending writes; the whole stop must fit in 5 s. */
+const CLOSE_TIMEOUT_MS = 3_000;
 const WORKER_RESTART_MIN_MS = 500;
+/** While writes keep failing, the error is logged again this often, with what is waiting. */
+const FAILURE_LOG_INTERVAL_MS = 30_000;
 const WORKER_RESTART_MAX_MS = 30_000;
 
 const STREAM_CODES = { stdout: 0, stderr: 1 } as const;
@@ -41,10 +44,11 @@ class PendingWrites {
   sessions = new Map<string, SessionRecord | null>();
   hostTokens = new Map<string, HostTokenRecord | null>();
   events: EventRecord[] = [];
+  purge: WriteBatch['purge'] = null;
 
   get empty(): boolean {
     const maps = this.meta.size + this.hosts.size + this.commands.size + this.sessions.size + this.hostTokens.size;
-    return maps + this.output.length + this.events.length === 0;
+    return maps + this.output.length + this.events.length === 0 && this.purge === null;
   }
 }
 
@@ -66,6 +70,7 @@ export class SqliteStore implements Store {
   private readonly durableListeners: ((commandId: string, throughSeq: number) => void)[] = [];
   private readonly observers: StoreObserver[] = [];
   private writeError: string | null = null;
+  private failureLoggedAt = 0;
   private batchesWritten = 0;
   private closed = false;
   private restartDelayMs = WORKER_RESTART_MIN_MS;
@@ -116,7 +121,12 @@ export class SqliteStore implements Store {
 
   private onReply(reply: WriterReply): void {
     if (reply.type === 'failed') {
-      if (this.writeError === null) this.log.error({ error: reply.error }, 'storage writes are failing; retrying');
+      const now = Date.now();
+      if (this.writeError === null || now - this.failureLoggedAt >= FAILURE_LOG_INTERVAL_MS) {
+        this.failureLoggedAt = now;
+        const pending = this.inFlight.size;
+        this.log.error({ error: reply.error, pendingBatches: pending }, 'storage writes are failing; live traffic goes on, writes are held in memory and retried');
+      }
       this.writeError = reply.error;
       for (const observer of this.observers) observer.failed();
       return;
@@ -228,6 +238,11 @@ export class SqliteStore implements Store {
     this.scheduleFlush();
   }
 
+  purge(eventsBefore: number, outputBefore: number): void {
+    this.pending.purge = { eventsBefore, outputBefore };
+    this.scheduleFlush();
+  }
+
   observe(observer: StoreObserver): void {
     this.observers.push(observer);
   }
@@ -284,6 +299,7 @@ export class SqliteStore implements Store {
       hostTokens: [],
       deletedHostTokens: [],
       events: pending.events,
+      purge: pending.purge,
     };
     for (const [hostId, record] of pending.hostTokens) {
       if (record === null) batch.deletedHostTokens.push(hostId);
