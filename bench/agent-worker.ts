@@ -1,7 +1,7 @@
 // Simulated agents in a worker thread: they connect, register, heartbeat, take the command the
 // benchmark sends each of them and stream numbered output for it, stamped with the time it was sent.
 import { parentPort } from 'node:worker_threads';
-import WebSocket from 'ws';
+import { connectLite, type LiteSocket } from './lite-socket.js';
 import { nowMs } from './histogram.js';
 import type { AgentWorkerReply, AgentWorkerRequest, AgentWorkerStart, AgentWorkerStream } from './messages.js';
 
@@ -13,7 +13,8 @@ const BATCH_INTERVAL_MS = 20;
 
 interface SimAgent {
   hostname: string;
-  ws: WebSocket;
+  socket: LiteSocket;
+  open: boolean;
   commandId: string | null;
   seq: number;
 }
@@ -26,27 +27,32 @@ function reply(message: AgentWorkerReply): void {
   port?.postMessage(message);
 }
 
-function connectOne(start: AgentWorkerStart, hostname: string): Promise<SimAgent | null> {
-  return new Promise((resolve) => {
-    const ws = new WebSocket(start.wsUrl, { headers: { authorization: `Bearer ${start.token}` }, perMessageDeflate: false });
-    const agent: SimAgent = { hostname, ws, commandId: null, seq: 0 };
-    ws.on('open', () => {
-      const register: Record<string, unknown> = { hostname, host_type: 'nixos', agent_version: 'bench', heartbeat_interval: start.heartbeatIntervalS, generation: 'g0' };
-      if (start.mode === 'v1') Object.assign(register, { protocol_version: 1, running: null });
-      ws.send(JSON.stringify({ type: 'register', payload: register }));
-    });
-    ws.on('message', (data) => {
-      const message = JSON.parse(data.toString()) as { type: string; payload: { command_id?: string } };
-      if (message.type === 'registered') resolve(agent);
-      if (message.type === 'command' && message.payload.command_id) {
+async function connectOne(start: AgentWorkerStart, hostname: string): Promise<SimAgent | null> {
+  let registered: (ok: boolean) => void = () => {};
+  const done = new Promise<boolean>((resolve) => (registered = resolve));
+  let agent: SimAgent | null = null;
+  const socket = await connectLite(start.wsUrl, { authorization: `Bearer ${start.token}` }, {
+    onText: (payload) => {
+      const message = JSON.parse(payload.toString()) as { type: string; payload: { command_id?: string } };
+      if (message.type === 'registered') registered(true);
+      if (message.type === 'command' && message.payload.command_id && agent) {
         agent.commandId = message.payload.command_id;
         agent.seq = 0;
         commandsSeen++;
       }
-    });
-    ws.on('error', () => resolve(null));
-    ws.on('close', () => resolve(null));
+    },
+  }).catch(() => null);
+  if (!socket) return null;
+  agent = { hostname, socket, open: true, commandId: null, seq: 0 };
+  const self = agent;
+  void socket.closed.then(() => {
+    self.open = false;
+    registered(false);
   });
+  const register: Record<string, unknown> = { hostname, host_type: 'nixos', agent_version: 'bench', heartbeat_interval: start.heartbeatIntervalS, generation: 'g0' };
+  if (start.mode === 'v1') Object.assign(register, { protocol_version: 1, running: null });
+  socket.send(JSON.stringify({ type: 'register', payload: register }));
+  return (await done) ? agent : null;
 }
 
 let commandsSeen = 0;
@@ -78,7 +84,7 @@ function startHeartbeats(start: AgentWorkerStart): void {
     const slot = tick++ % ticksPerInterval;
     for (let i = slot; i < agents.length; i += ticksPerInterval) {
       const agent = agents[i] as SimAgent;
-      if (agent.ws.readyState !== WebSocket.OPEN) continue;
+      if (!agent.open) continue;
       const payload = {
         generation: `hb-${nowMs().toFixed(3)}`,
         pending_command: agent.commandId ? 'switch' : null,
@@ -87,7 +93,7 @@ function startHeartbeats(start: AgentWorkerStart): void {
         update_status: null,
         lock_hash: '',
       };
-      agent.ws.send(JSON.stringify({ type: 'heartbeat', payload }));
+      agent.socket.send(JSON.stringify({ type: 'heartbeat', payload }));
     }
   }, tickMs);
 }
@@ -97,42 +103,50 @@ function line(bytes: number): string {
   return `${stamp} ${'o'.repeat(Math.max(0, bytes - stamp.length - 1))}`;
 }
 
+/** Agents send on their own phase of the 20 ms batch interval, as real agents with their own timers do. */
+const PHASES = 10;
+const PHASE_MS = BATCH_INTERVAL_MS / PHASES;
+
 async function stream(request: AgentWorkerStream): Promise<void> {
   const mode = settings?.mode ?? 'v1';
   const started = nowMs();
   const sent: Record<string, number> = {};
+  const sendDue = (agent: SimAgent, due: number) => {
+    if (!agent.commandId || !agent.open) return;
+    let count = due - agent.seq;
+    while (count > 0) {
+      const batch = Math.min(count, mode === 'v1' ? request.maxLinesPerFrame : 1);
+      count -= batch;
+      if (mode === 'v1') {
+        const lines = Array.from({ length: batch }, () => ({ seq: agent.seq++, stream: 'stdout', line: line(request.lineBytes) }));
+        agent.socket.send(JSON.stringify({ type: 'output', payload: { command_id: agent.commandId, lines } }));
+      } else {
+        agent.seq++;
+        agent.socket.send(JSON.stringify({ type: 'output', payload: { line: line(request.lineBytes), stream: 'stdout', command: 'switch', is_error: false } }));
+      }
+    }
+    sent[agent.commandId] = agent.seq;
+  };
+  let tick = 0;
   await new Promise<void>((resolve) => {
     const timer = setInterval(() => {
       const elapsed = Math.min(nowMs() - started, request.durationMs);
       // Lines are owed by the clock, not by ticks: a late tick sends a larger batch, as a real agent would.
       const due = Math.floor((elapsed * request.linesPerSecond) / 1000);
-      for (const agent of agents) {
-        if (!agent.commandId || agent.ws.readyState !== WebSocket.OPEN) continue;
-        let count = due - agent.seq;
-        while (count > 0) {
-          const batch = Math.min(count, mode === 'v1' ? request.maxLinesPerFrame : 1);
-          count -= batch;
-          if (mode === 'v1') {
-            const lines = Array.from({ length: batch }, () => ({ seq: agent.seq++, stream: 'stdout', line: line(request.lineBytes) }));
-            agent.ws.send(JSON.stringify({ type: 'output', payload: { command_id: agent.commandId, lines } }));
-          } else {
-            agent.seq++;
-            agent.ws.send(JSON.stringify({ type: 'output', payload: { line: line(request.lineBytes), stream: 'stdout', command: 'switch', is_error: false } }));
-          }
-        }
-        sent[agent.commandId] = agent.seq;
-      }
-      if (elapsed >= request.durationMs) {
+      const finished = elapsed >= request.durationMs;
+      const phase = tick++ % PHASES;
+      for (let i = finished ? 0 : phase; i < agents.length; i += finished ? 1 : PHASES) sendDue(agents[i] as SimAgent, due);
+      if (finished) {
         clearInterval(timer);
         resolve();
       }
-    }, BATCH_INTERVAL_MS);
+    }, PHASE_MS);
   });
   for (const agent of agents) {
-    if (!agent.commandId || agent.ws.readyState !== WebSocket.OPEN) continue;
+    if (!agent.commandId || !agent.open) continue;
     const status: Record<string, unknown> = { status: 'ok', command: 'switch', exit_code: 0, message: 'bench' };
     if (mode === 'v1') status.command_id = agent.commandId;
-    agent.ws.send(JSON.stringify({ type: 'status', payload: status }));
+    agent.socket.send(JSON.stringify({ type: 'status', payload: status }));
   }
   reply({ type: 'streamed', sent });
 }
@@ -142,7 +156,7 @@ port.on('message', (request: AgentWorkerRequest) => {
   else if (request.type === 'stream') void stream(request);
   else {
     if (heartbeatTimer) clearInterval(heartbeatTimer);
-    for (const agent of agents) agent.ws.terminate();
+    for (const agent of agents) agent.socket.terminate();
     reply({ type: 'stopped' });
   }
 });

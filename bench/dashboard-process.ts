@@ -20,8 +20,9 @@ export interface DashboardProcess {
   url: string;
   wsUrl: string;
   dataDir: string;
-  /** What the process logged so far. */
+  /** What the process logged so far, and where. */
   logText(): string;
+  logFile: string;
   /** Resolves with the exit code (null when killed by a signal) once the process is gone. */
   exited: Promise<number | null>;
   /** CPU time (user + system) the process has used, in ms. */
@@ -37,6 +38,8 @@ export interface DashboardProcessOptions {
   fromSource?: boolean;
   /** Run this built main.js instead of dist/dashboard/main.js. */
   main?: string;
+  /** Extra arguments for node itself (such as --cpu-prof). */
+  nodeArgs?: string[];
   /** Reuse a data dir (a restart); a fresh temp dir otherwise. */
   dataDir?: string;
 }
@@ -46,7 +49,7 @@ export async function startDashboardProcess(options: DashboardProcessOptions = {
   const fromSource = options.fromSource ?? false;
   const builtMain = options.main ?? BUILT_MAIN;
   if (!fromSource && !fs.existsSync(builtMain)) throw new Error(`${builtMain} is missing: run npm run build first`);
-  const args = fromSource ? ['--import', import.meta.resolve('tsx'), SOURCE_MAIN] : [builtMain];
+  const args = [...(options.nodeArgs ?? []), ...(fromSource ? ['--import', import.meta.resolve('tsx'), SOURCE_MAIN] : [builtMain])];
   const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'nixfleet-bench-'));
   const logFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'nixfleet-log-')), 'dashboard.log');
   const log = fs.openSync(logFile, 'w');
@@ -88,6 +91,7 @@ export async function startDashboardProcess(options: DashboardProcessOptions = {
     wsUrl: `${url.replace(/^http/, 'ws')}/ws`,
     dataDir,
     logText: () => fs.readFileSync(logFile, 'utf8'),
+    logFile,
     exited,
     cpuMs: () => {
       // Fields after the command name (which may hold spaces) start at state; utime and stime are 14 and 15.

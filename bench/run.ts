@@ -1,6 +1,6 @@
 // npm run bench: runs each scenario against a fresh dashboard process and prints a table with
 // a verdict per target; writes the results as JSON.
-//   node --import tsx bench/run.ts [--smoke] [--only a,b] [--out file.json] [--from-source]
+//   node --import tsx bench/run.ts [--smoke] [--only a,b] [--out file.json] [--from-source] [--profile]
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -26,8 +26,26 @@ export interface ScenarioResult extends Measured {
   heartbeat: ReturnType<Histogram['toJSON']>;
   rssPerBrowserKB: number;
   connectRatePerS: number;
+  /** CPU the load generator itself used (agents and browsers), in % of one core: it shares the machine. */
+  benchCpuPercent: number;
+  /** From the dashboard's own metrics: how long messages waited inside it, and its event-loop delay. */
+  fanoutDelayP99Ms: number;
+  eventLoopLagP99Ms: number;
   verdicts: Verdict[];
   pass: boolean;
+}
+
+/** The 99th percentile of a Prometheus histogram, read from its cumulative buckets (upper bound). */
+function histogramP99(text: string, name: string): number {
+  const buckets = [...text.matchAll(new RegExp(`^${name}_bucket\\{le="([^"]+)"\\} (\\d+)`, 'gm'))].map((m) => ({ le: Number(m[1]), count: Number(m[2]) }));
+  const total = buckets.at(-1)?.count ?? 0;
+  return (buckets.find((b) => b.count >= total * 0.99)?.le ?? NaN) * 1000;
+}
+
+async function dashboardInternals(url: string, cookie: string): Promise<{ fanoutDelayP99Ms: number; eventLoopLagP99Ms: number }> {
+  const text = await (await fetch(`${url}/metrics`, { headers: { cookie } })).text();
+  const lag = Number(/^nixfleet_nodejs_eventloop_lag_p99_seconds (\S+)/m.exec(text)?.[1] ?? NaN);
+  return { fanoutDelayP99Ms: histogramP99(text, 'nixfleet_fanout_delay_seconds'), eventLoopLagP99Ms: lag * 1000 };
 }
 
 async function dispatchAll(dashboard: DashboardProcess, hostnames: string[]): Promise<void> {
@@ -57,8 +75,13 @@ function merge(reports: BrowserReport[], pick: (r: BrowserReport) => BrowserRepo
   return histogram;
 }
 
-async function runScenario(scenario: Scenario, fromSource: boolean): Promise<ScenarioResult> {
-  const dashboard = await startDashboardProcess({ env: scenario.env, fromSource });
+/** With --profile, the dashboard writes a V8 CPU profile here when it stops. */
+const PROFILE_DIR = path.join('bench', 'results', 'profiles');
+
+async function runScenario(scenario: Scenario, fromSource: boolean, profile: boolean): Promise<ScenarioResult> {
+  const nodeArgs = profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(PROFILE_DIR, `${scenario.key}-${Date.now()}`)}`] : [];
+  if (process.env.BENCH_NODE_ARGS) nodeArgs.push(...process.env.BENCH_NODE_ARGS.split(' '));
+  const dashboard = await startDashboardProcess({ env: scenario.env, fromSource, nodeArgs });
   const agents = new AgentPool(scenario.agentWorkers);
   const browsers = new BrowserPool(scenario.browserWorkers);
   try {
@@ -75,6 +98,7 @@ async function runScenario(scenario: Scenario, fromSource: boolean): Promise<Sce
 
     let sent: Record<string, number> = {};
     const cpuBefore = dashboard.cpuMs();
+    const benchCpuBefore = process.cpuUsage();
     const started = Date.now();
     if (scenario.idle) {
       await new Promise((r) => setTimeout(r, scenario.durationMs));
@@ -86,6 +110,9 @@ async function runScenario(scenario: Scenario, fromSource: boolean): Promise<Sce
     }
     const wallMs = Date.now() - started;
     const cpuMs = dashboard.cpuMs() - cpuBefore;
+    const benchCpu = process.cpuUsage(benchCpuBefore);
+    const benchCpuPercent = ((benchCpu.user + benchCpu.system) / 1000 / wallMs) * 100;
+    const internal = await dashboardInternals(dashboard.url, session.cookie);
     const reports = await browsers.report();
     await agents.stop();
     await browsers.stop();
@@ -115,6 +142,7 @@ async function runScenario(scenario: Scenario, fromSource: boolean): Promise<Sce
       stalledCloseCode: stalled ? Number(Object.keys(stalled.closeCodes)[0] ?? NaN) : null,
     };
     const verdicts = (TARGETS[scenario.key] ?? []).map((check) => check(measured));
+    if (process.env.BENCH_KEEP_LOG) fs.copyFileSync(dashboard.logFile, process.env.BENCH_KEEP_LOG);
     fs.rmSync(dashboard.dataDir, { recursive: true, force: true });
     return {
       key: scenario.key,
@@ -127,6 +155,8 @@ async function runScenario(scenario: Scenario, fromSource: boolean): Promise<Sce
       heartbeat: heartbeat.toJSON(),
       rssPerBrowserKB: (rssBrowsers - rssBase) / 1024 / Math.max(1, scenario.browsers),
       connectRatePerS: scenario.agents / (connected.elapsedMs / 1000),
+      benchCpuPercent,
+      ...internal,
       ...measured,
       verdicts,
       pass: verdicts.every((v) => v.pass),
@@ -156,10 +186,14 @@ function printTable(results: ScenarioResult[]): void {
     fmt(r.rssPerBrowserKB, 1),
     fmt(r.heartbeat.p99, 1),
     fmt(r.connectRatePerS, 0),
+    fmt(r.dashboardCpuPercent, 0),
+    fmt(r.benchCpuPercent, 0),
+    fmt(r.fanoutDelayP99Ms, 1),
+    fmt(r.eventLoopLagP99Ms, 1),
     r.allStored ? 'yes' : 'no',
     r.pass ? 'PASS' : 'FAIL',
   ]);
-  const header = ['', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'lost', 'reord', 'deliv/s', 'CPU µs/line', 'RSS/agent KB', 'RSS/browser KB', 'hb p99 ms', 'conn/s', 'stored', 'verdict'];
+  const header = ['', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'lost', 'reord', 'deliv/s', 'CPU µs/line', 'RSS/agent KB', 'RSS/browser KB', 'hb p99 ms', 'conn/s', 'dash CPU %', 'load CPU %', 'in-dash p99 ms', 'loop lag p99 ms', 'stored', 'verdict'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i] ?? 0)).join('  ');
   console.log(line(header));
@@ -178,7 +212,7 @@ async function main(): Promise<void> {
   const results: ScenarioResult[] = [];
   for (const scenario of scenarios) {
     console.error(`running ${scenario.key}: ${scenario.name}`);
-    results.push(await runScenario(scenario, args.includes('--from-source')));
+    results.push(await runScenario(scenario, args.includes('--from-source'), args.includes('--profile')));
   }
   printTable(results);
   if (out) {

@@ -146,7 +146,7 @@ export function loadConfig(env: Env = process.env): DashboardConfig {
     outputRetentionMs: read(env, 'NIXFLEET_OUTPUT_RETENTION', '30d', parseDuration, duration),
     queueTtlMs: read(env, 'NIXFLEET_QUEUE_TTL', '24h', parseDuration, duration),
     commandTimeoutsMs: read(env, 'NIXFLEET_COMMAND_TIMEOUTS', '', parseTimeouts, 'a list such as pull=5m,switch=30m'),
-    storeFlushIntervalMs: read(env, 'NIXFLEET_STORE_FLUSH_INTERVAL', '20ms', parseDuration, duration),
+    storeFlushIntervalMs: read(env, 'NIXFLEET_STORE_FLUSH_INTERVAL', '100ms', parseDuration, duration),
     logLevel: env.NIXFLEET_LOG_LEVEL?.trim() || 'info',
   };
   for (const [name, value] of [

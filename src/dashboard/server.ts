@@ -59,7 +59,7 @@ function buildState(config: DashboardConfig, credentials: Credentials, store: St
   const events = new EventLog(store, fanout, snapshot.lastEventId, log);
   const commands = new CommandBook(store, fanout, events, snapshot.commands);
   const fleet = new Fleet(store, fanout, events, commands, config.offlineTimeoutMs, log, snapshot.hosts);
-  const output = new OutputLog(store, fanout, commands);
+  const output = new OutputLog(store, fanout);
   // The dispatcher reaches agents through the hub, which needs the dispatcher: it asks lazily.
   let hub: Hub | null = null;
   const dispatcher = new Dispatcher(fleet, commands, events, (hostId) => hub?.agentFor(hostId), {

@@ -76,8 +76,9 @@ export type OutputLinePayloadV0 = Static<typeof OutputLinePayloadV0>;
 /** v1: several numbered lines of one command a frame. */
 export const OutputBatchPayloadV1 = Type.Object({
   command_id: CommandId,
+  // Exactly these three fields: the line objects go on to browsers as they are.
   lines: Type.Array(
-    Type.Object({ seq: Type.Integer({ minimum: 0 }), stream: Stream, line: Type.String() }),
+    Type.Object({ seq: Type.Integer({ minimum: 0 }), stream: Stream, line: Type.String() }, { additionalProperties: false }),
     { minItems: 1, maxItems: MAX_LINES_PER_OUTPUT_FRAME },
   ),
 });

@@ -80,3 +80,8 @@ test('short agent strings (versions, location, generation) may not carry control
   const message = decodeAgent(JSON.stringify({ type: 'status', payload: { status: 'error', command: 'switch', message: 'line 1\nline 2' } }));
   assert.equal(message.ok, true);
 });
+
+test('v1 output lines carry exactly seq, stream and line: nothing else rides along to browsers', () => {
+  const extra = decodeAgent(JSON.stringify({ type: 'output', payload: { command_id: 'c', lines: [{ seq: 0, stream: 'stdout', line: 'x', html: '<b>' }] } }));
+  assert.ok(!extra.ok && /lines\/0/.test(extra.reason));
+});

@@ -152,11 +152,6 @@ export class CommandBook {
     return true;
   }
 
-  /** Persists a command whose counters changed (output lines); browsers learn of lines by `command_output`. */
-  touch(record: CommandRecord): void {
-    this.store.putCommand(record);
-  }
-
   /**
    * The command an agent's report is about: by id (v1), or else the host's running command when the
    * name matches (v0). Undefined when there is none; such a report changes nothing.

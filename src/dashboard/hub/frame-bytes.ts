@@ -5,25 +5,42 @@ const FIN_TEXT = 0x81;
 const LENGTH_16 = 126;
 const LENGTH_64 = 127;
 
-function header(length: number): Buffer {
-  if (length < LENGTH_16) return Buffer.from([FIN_TEXT, length]);
-  if (length <= 0xffff) {
-    const out = Buffer.allocUnsafe(4);
-    out[0] = FIN_TEXT;
-    out[1] = LENGTH_16;
-    out.writeUInt16BE(length, 2);
-    return out;
-  }
-  const out = Buffer.allocUnsafe(10);
-  out[0] = FIN_TEXT;
-  out[1] = LENGTH_64;
-  out.writeBigUInt64BE(BigInt(length), 2);
-  return out;
+function headerLength(payloadLength: number): number {
+  return payloadLength < LENGTH_16 ? 2 : payloadLength <= 0xffff ? 4 : 10;
 }
 
-/** Complete text frames for the given UTF-8 payloads, back to back in one buffer. */
-export function encodeTextFrames(payloads: readonly Buffer[]): Buffer {
-  const parts: Buffer[] = [];
-  for (const payload of payloads) parts.push(header(payload.length), payload);
-  return Buffer.concat(parts);
+/** Writes a text frame's header for `payloadLength` bytes at `offset`; returns where the payload goes. */
+function writeHeader(out: Buffer, offset: number, payloadLength: number): number {
+  out[offset] = FIN_TEXT;
+  if (payloadLength < LENGTH_16) {
+    out[offset + 1] = payloadLength;
+    return offset + 2;
+  }
+  if (payloadLength <= 0xffff) {
+    out[offset + 1] = LENGTH_16;
+    out.writeUInt16BE(payloadLength, offset + 2);
+    return offset + 4;
+  }
+  out[offset + 1] = LENGTH_64;
+  out.writeBigUInt64BE(BigInt(payloadLength), offset + 2);
+  return offset + 10;
+}
+
+/**
+ * Complete text frames for the given payloads, back to back in one buffer. A payload is UTF-8 bytes
+ * or a string (encoded straight into place, without a buffer of its own).
+ */
+export function encodeTextFrames(payloads: readonly (Buffer | string)[]): Buffer {
+  const lengths = payloads.map((payload) => (typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length));
+  const total = lengths.reduce((sum, length) => sum + headerLength(length) + length, 0);
+  const out = Buffer.allocUnsafe(total);
+  let offset = 0;
+  payloads.forEach((payload, i) => {
+    const length = lengths[i] as number;
+    offset = writeHeader(out, offset, length);
+    if (typeof payload === 'string') out.write(payload, offset, length, 'utf8');
+    else payload.copy(out, offset);
+    offset += length;
+  });
+  return out;
 }

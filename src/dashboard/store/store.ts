@@ -111,10 +111,13 @@ export interface Store {
   readEvents(hostId: string | null, limit: number): EventRecord[];
 
   // Writes. `put*` take the live record: what is written is its state when the batch is taken.
+  // A command's output counters (output_lines, agent_seq_next) need no putCommand: they follow from
+  // the stored output, and load() and readCommand() give them so.
   putHost(record: HostRecord): void;
   deleteHost(id: string): void;
   putCommand(record: CommandRecord): void;
-  appendOutput(commandId: string, lines: readonly StoredLine[]): void;
+  /** Lines of a command; `agentSeqNext` is the v1 agent's next seq once they are taken (0 for v0). */
+  appendOutput(commandId: string, lines: readonly StoredLine[], agentSeqNext: number): void;
   putHostToken(record: HostTokenRecord): void;
   deleteHostToken(hostId: string): void;
   putSession(record: SessionRecord): void;

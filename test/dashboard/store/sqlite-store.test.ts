@@ -23,10 +23,10 @@ test('a burst of writes within one tick becomes one transaction, and what was wr
   const durable: [string, number][] = [];
   store.onOutputDurable((id, seq) => durable.push([id, seq]));
   const before = store.health().batchesWritten;
+  // The command row is written once; its output counters follow from the output itself.
+  store.putCommand(record);
   for (let seq = 0; seq < 1000; seq++) {
-    store.appendOutput('c1', [{ seq, stream: seq % 2 ? 'stderr' : 'stdout', line: `line ${seq}` }]);
-    record.output_lines = seq + 1;
-    store.putCommand(record);
+    store.appendOutput('c1', [{ seq, stream: seq % 2 ? 'stderr' : 'stdout', line: `line ${seq}` }], seq + 1);
   }
   store.setMeta('version', '42');
   await store.flush();
@@ -38,6 +38,8 @@ test('a burst of writes within one tick becomes one transaction, and what was wr
   const snapshot = reopened.load(10);
   assert.equal(snapshot.meta.get('version'), '42');
   assert.equal(snapshot.commands[0]?.output_lines, 1000);
+  assert.equal(snapshot.commands[0]?.agent_seq_next, 1000);
+  assert.equal(reopened.readCommand('c1')?.output_lines, 1000);
   const lines = reopened.readOutput('c1', 998, 2000, 10);
   assert.deepEqual(lines, [
     { seq: 998, stream: 'stdout', line: 'line 998' },

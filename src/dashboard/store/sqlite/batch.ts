@@ -13,6 +13,8 @@ export interface WriteBatch {
   outputSeqs: number[];
   outputStreams: number[];
   outputLines: string[];
+  /** The v1 agent's next seq once this line was taken (0 for v0 agents). */
+  outputAgentSeqs: number[];
   sessions: SessionRecord[];
   deletedSessions: string[];
   hostTokens: HostTokenRecord[];
@@ -28,6 +30,32 @@ export type WriterReply =
   | { type: 'failed'; id: number; error: string }
   | { type: 'closed' };
 
+interface Chunk {
+  commandId: string;
+  firstSeq: number;
+  agentSeqEnd: number;
+  lines: [stream: number, line: string][];
+}
+
+/** Groups a batch's lines into runs of consecutive lines of one command. */
+export function chunksOf(batch: WriteBatch): Chunk[] {
+  const chunks: Chunk[] = [];
+  const open = new Map<string, Chunk>();
+  for (let i = 0; i < batch.outputSeqs.length; i++) {
+    const commandId = batch.outputCommandIds[i] as string;
+    const seq = batch.outputSeqs[i] as number;
+    let chunk = open.get(commandId);
+    if (!chunk || chunk.firstSeq + chunk.lines.length !== seq) {
+      chunk = { commandId, firstSeq: seq, agentSeqEnd: 0, lines: [] };
+      open.set(commandId, chunk);
+      chunks.push(chunk);
+    }
+    chunk.lines.push([batch.outputStreams[i] as number, batch.outputLines[i] as string]);
+    chunk.agentSeqEnd = batch.outputAgentSeqs[i] as number;
+  }
+  return chunks;
+}
+
 /** Prepares the statements once and returns a function applying a batch in one transaction. */
 export function batchApplier(db: Database.Database): (batch: WriteBatch) => void {
   const putMeta = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
@@ -40,8 +68,10 @@ export function batchApplier(db: Database.Database): (batch: WriteBatch) => void
        started_at = excluded.started_at, finished_at = excluded.finished_at, output_lines = excluded.output_lines,
        agent_seq_next = excluded.agent_seq_next`,
   );
-  // OR IGNORE: a batch retried after a failure may hold lines that are already there.
-  const putLine = db.prepare('INSERT OR IGNORE INTO output_lines (command_id, seq, stream, line) VALUES (?, ?, ?, ?)');
+  // OR IGNORE: a batch retried after a failure may hold chunks that are already there.
+  const putChunk = db.prepare(
+    'INSERT OR IGNORE INTO output_chunks (command_id, first_seq, line_count, agent_seq_end, data) VALUES (?, ?, ?, ?, ?)',
+  );
   const putSession = db.prepare(
     `INSERT INTO sessions (id_hash, csrf_token, created_at, expires_at, address) VALUES (@id_hash, @csrf_token, @created_at, @expires_at, @address)
      ON CONFLICT (id_hash) DO UPDATE SET expires_at = excluded.expires_at`,
@@ -58,7 +88,7 @@ export function batchApplier(db: Database.Database): (batch: WriteBatch) => void
 
   const purgeEvents = db.prepare('DELETE FROM events WHERE at < ?');
   const purgeOutput = db.prepare(
-    'DELETE FROM output_lines WHERE command_id IN (SELECT id FROM commands WHERE finished_at IS NOT NULL AND finished_at < ?)',
+    'DELETE FROM output_chunks WHERE command_id IN (SELECT id FROM commands WHERE finished_at IS NOT NULL AND finished_at < ?)',
   );
 
   return db.transaction((batch: WriteBatch) => {
@@ -66,8 +96,8 @@ export function batchApplier(db: Database.Database): (batch: WriteBatch) => void
     for (const id of batch.deletedHosts) deleteHost.run(id);
     for (const [id, json] of batch.hosts) putHost.run(id, json);
     for (const command of batch.commands) putCommand.run(command);
-    for (let i = 0; i < batch.outputSeqs.length; i++) {
-      putLine.run(batch.outputCommandIds[i], batch.outputSeqs[i], batch.outputStreams[i], batch.outputLines[i]);
+    for (const chunk of chunksOf(batch)) {
+      putChunk.run(chunk.commandId, chunk.firstSeq, chunk.lines.length, chunk.agentSeqEnd, JSON.stringify(chunk.lines));
     }
     for (const idHash of batch.deletedSessions) deleteSession.run(idHash);
     for (const session of batch.sessions) putSession.run(session);

@@ -47,6 +47,30 @@ const MIGRATIONS: readonly string[] = [
      token_hash TEXT NOT NULL UNIQUE,
      created_at INTEGER NOT NULL
    );`,
+  // Output is stored in chunks: the lines of one command that arrived in one write batch, as a JSON
+  // array of [stream, line] (stream 0 stdout, 1 stderr), numbered from first_seq. One row per command
+  // and batch instead of one per line cuts the writer's work several times over at 15,000 lines/s.
+  // agent_seq_end is the v1 agent's next seq after the chunk, so that the command row need not be
+  // rewritten with every batch to remember it. Chunks are appended in arrival order (rowid) with a
+  // small index to find a command's: three times cheaper than keeping the rows themselves ordered by
+  // command, where every batch lands on as many pages as commands streamed. The view output_lines
+  // shows one line a row, as before.
+  `CREATE TABLE output_chunks (
+     id INTEGER PRIMARY KEY,
+     command_id TEXT NOT NULL,
+     first_seq INTEGER NOT NULL,
+     line_count INTEGER NOT NULL,
+     agent_seq_end INTEGER NOT NULL,
+     data TEXT NOT NULL
+   );
+   CREATE UNIQUE INDEX output_chunks_by_command ON output_chunks (command_id, first_seq);
+   INSERT INTO output_chunks (command_id, first_seq, line_count, agent_seq_end, data)
+     SELECT command_id, seq, 1, 0, json_array(json_array(stream, line)) FROM output_lines;
+   DROP TABLE output_lines;
+   CREATE VIEW output_lines AS
+     SELECT c.command_id AS command_id, c.first_seq + j.key AS seq,
+            json_extract(j.value, '$[0]') AS stream, json_extract(j.value, '$[1]') AS line
+     FROM output_chunks c, json_each(c.data) j;`,
 ];
 
 const BUSY_TIMEOUT_MS = 5_000;
@@ -62,17 +86,17 @@ export function openDatabase(file: string): Database.Database {
   return db;
 }
 
-/** Brings the schema up to date; returns the schema version now in the file. */
-export function migrate(db: Database.Database): number {
+/** Brings the schema up to date (or to `target`, for tests of a migration); returns the version now in the file. */
+export function migrate(db: Database.Database, target = MIGRATIONS.length): number {
   const current = db.pragma('user_version', { simple: true }) as number;
   if (current > MIGRATIONS.length) {
     throw new Error(`database schema ${current} is newer than this dashboard knows (${MIGRATIONS.length})`);
   }
-  for (let version = current; version < MIGRATIONS.length; version++) {
+  for (let version = current; version < target; version++) {
     db.transaction(() => {
       db.exec(MIGRATIONS[version] ?? '');
       db.pragma(`user_version = ${version + 1}`);
     })();
   }
-  return MIGRATIONS.length;
+  return Math.max(current, target);
 }

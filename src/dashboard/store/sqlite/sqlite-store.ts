@@ -40,7 +40,7 @@ class PendingWrites {
   meta = new Map<string, string>();
   hosts = new Map<string, HostRecord | null>();
   commands = new Map<string, CommandRecord>();
-  output: { commandId: string; lines: readonly StoredLine[] }[] = [];
+  output: { commandId: string; lines: readonly StoredLine[]; agentSeqNext: number }[] = [];
   sessions = new Map<string, SessionRecord | null>();
   hostTokens = new Map<string, HostTokenRecord | null>();
   events: EventRecord[] = [];
@@ -88,8 +88,11 @@ export class SqliteStore implements Store {
     this.statements = {
       ping: this.db.prepare('SELECT 1'),
       command: this.db.prepare('SELECT * FROM commands WHERE id = ?'),
+      outputEnd: this.db.prepare(
+        'SELECT max(first_seq + line_count) AS lines, max(agent_seq_end) AS agent_seq FROM output_chunks WHERE command_id = ?',
+      ),
       output: this.db.prepare(
-        'SELECT seq, stream, line FROM output_lines WHERE command_id = ? AND seq >= ? AND seq < ? ORDER BY seq LIMIT ?',
+        'SELECT first_seq, data FROM output_chunks WHERE command_id = ? AND first_seq + line_count > ? AND first_seq < ? ORDER BY first_seq',
       ),
       eventsAll: this.db.prepare('SELECT * FROM events ORDER BY id DESC LIMIT ?'),
       eventsByHost: this.db.prepare('SELECT * FROM events WHERE host_id = ? ORDER BY id DESC LIMIT ?'),
@@ -166,7 +169,7 @@ export class SqliteStore implements Store {
     return {
       meta,
       hosts,
-      commands: [...active, ...recent].map((row) => row as CommandRow as CommandRecord),
+      commands: [...active, ...recent].map((row) => this.withOutputCounters(row as CommandRow as CommandRecord)),
       sessions,
       hostTokens,
       lastEventId: lastEvent.id ?? 0,
@@ -174,12 +177,31 @@ export class SqliteStore implements Store {
   }
 
   readCommand(id: string): CommandRecord | undefined {
-    return this.statements.command.get(id) as CommandRecord | undefined;
+    const record = this.statements.command.get(id) as CommandRecord | undefined;
+    return record && this.withOutputCounters(record);
+  }
+
+  /** The command row is not rewritten for every batch of output: its counters come from the output. */
+  private withOutputCounters(record: CommandRecord): CommandRecord {
+    const end = this.statements.outputEnd.get(record.id) as { lines: number | null; agent_seq: number | null };
+    record.output_lines = Math.max(record.output_lines, end.lines ?? 0);
+    record.agent_seq_next = Math.max(record.agent_seq_next, end.agent_seq ?? 0);
+    return record;
   }
 
   readOutput(commandId: string, fromSeq: number, beforeSeq: number, limit: number): StoredLine[] {
-    const rows = this.statements.output.all(commandId, fromSeq, beforeSeq, limit) as { seq: number; stream: number; line: string }[];
-    return rows.map((row) => ({ seq: row.seq, stream: STREAMS[row.stream] ?? 'stdout', line: row.line }));
+    const lines: StoredLine[] = [];
+    // iterate() reads chunk by chunk, so a long output is not loaded beyond the limit.
+    for (const row of this.statements.output.iterate(commandId, fromSeq, beforeSeq) as Iterable<{ first_seq: number; data: string }>) {
+      const chunk = JSON.parse(row.data) as [number, string][];
+      for (let i = 0; i < chunk.length && lines.length < limit; i++) {
+        const seq = row.first_seq + i;
+        const [stream, line] = chunk[i] as [number, string];
+        if (seq >= fromSeq && seq < beforeSeq) lines.push({ seq, stream: STREAMS[stream] ?? 'stdout', line });
+      }
+      if (lines.length >= limit) break;
+    }
+    return lines;
   }
 
   readEvents(hostId: string | null, limit: number): EventRecord[] {
@@ -202,9 +224,9 @@ export class SqliteStore implements Store {
     this.scheduleFlush();
   }
 
-  appendOutput(commandId: string, lines: readonly StoredLine[]): void {
+  appendOutput(commandId: string, lines: readonly StoredLine[], agentSeqNext: number): void {
     if (lines.length === 0) return;
-    this.pending.output.push({ commandId, lines });
+    this.pending.output.push({ commandId, lines, agentSeqNext });
     this.scheduleFlush();
   }
 
@@ -294,6 +316,7 @@ export class SqliteStore implements Store {
       outputSeqs: [],
       outputStreams: [],
       outputLines: [],
+      outputAgentSeqs: [],
       sessions: [],
       deletedSessions: [],
       hostTokens: [],
@@ -314,12 +337,13 @@ export class SqliteStore implements Store {
       else batch.sessions.push({ ...record });
     }
     const outputThrough = new Map<string, number>();
-    for (const { commandId, lines } of pending.output) {
+    for (const { commandId, lines, agentSeqNext } of pending.output) {
       for (const line of lines) {
         batch.outputCommandIds.push(commandId);
         batch.outputSeqs.push(line.seq);
         batch.outputStreams.push(STREAM_CODES[line.stream]);
         batch.outputLines.push(line.line);
+        batch.outputAgentSeqs.push(agentSeqNext);
       }
       const last = lines[lines.length - 1];
       if (last) outputThrough.set(commandId, Math.max(outputThrough.get(commandId) ?? -1, last.seq));
