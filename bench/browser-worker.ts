@@ -26,71 +26,72 @@ function reply(message: BrowserWorkerReply): void {
   port?.postMessage(message);
 }
 
-interface Frame {
-  type: string;
-  payload: {
-    command_id?: string;
-    lines?: { seq: number; line: string }[];
-    host?: { id?: string; generation?: string };
-  };
-}
-
-/** An output frame as every browser of this worker needs it: decoded once, not once per browser. */
-interface DecodedOutput {
-  commandId: string;
-  seqs: number[];
-  sentAt: number[];
+interface HostUpdateFrame {
+  payload: { host?: { id?: string; generation?: string } };
 }
 
 /**
- * The browsers of one worker receive the same frames, byte for byte. Decoding each only once keeps
- * the load generator from eating the CPU the dashboard under test needs (it is the load generator,
- * not the dashboard, that pays for 20 browsers × 15,000 frames a second in scenario b). Frames are
- * recognised by two hashes of their head (which holds the command id and the first seq) and their
- * length, without making a string of them.
+ * Output frames are read straight from their bytes, without JSON.parse: at 20 browsers × 15,000 lines
+ * a second the load generator would otherwise allocate (and collect) more than the dashboard under
+ * test, on the same two cores, and its own garbage-collection pauses would show up as the dashboard's
+ * latency. The frames are the dashboard's own JSON of `{seq, stream, line}` objects, and the bench's
+ * lines are a time stamp followed by padding, so finding `"seq":` and `"line":"` is enough.
  */
-const decoded = new Map<number, DecodedOutput | null>();
-const DECODED_KEPT = 5_000;
-const HASHED_BYTES = 256;
+const COMMAND_ID = Buffer.from('"command_id":"');
+const SEQ = Buffer.from('"seq":');
+const LINE = Buffer.from('"line":"');
+const QUOTE = 0x22;
+const DOT = 0x2e;
+const ZERO = 0x30;
 
-function frameKey(payload: Buffer): number {
-  let fnv = 0x811c9dc5;
-  let djb = 5381;
-  const end = Math.min(payload.length, HASHED_BYTES);
-  for (let i = 0; i < end; i++) {
-    const byte = payload[i] as number;
-    fnv = Math.imul(fnv ^ byte, 0x01000193);
-    djb = (Math.imul(djb, 33) + byte) | 0;
+/** The number written at `at` (digits, optionally a fraction), or NaN when there is none. */
+function numberAt(bytes: Buffer, at: number): number {
+  let value = 0;
+  let scale = 0;
+  let digits = 0;
+  for (let i = at; i < bytes.length; i++) {
+    const byte = bytes[i] as number;
+    if (byte === DOT && scale === 0) scale = 1;
+    else if (byte >= ZERO && byte <= ZERO + 9) {
+      digits++;
+      if (scale === 0) value = value * 10 + (byte - ZERO);
+      else value += (byte - ZERO) / 10 ** scale++;
+    } else break;
   }
-  // 53 bits of the two hashes and the length: collisions over a few thousand frames are negligible.
-  return ((fnv >>> 0) * 2 ** 21 + ((djb ^ payload.length) & 0x1fffff));
+  return digits === 0 ? NaN : value;
 }
 
-function decodeOutput(payload: Buffer): DecodedOutput | null {
-  const key = frameKey(payload);
-  let entry = decoded.get(key);
-  if (entry !== undefined) return entry;
-  const frame = JSON.parse(payload.toString()) as Frame;
-  entry = null;
-  if (frame.type === 'command_output' && frame.payload.command_id && frame.payload.lines) {
-    const lines = frame.payload.lines;
-    entry = { commandId: frame.payload.command_id, seqs: lines.map((l) => l.seq), sentAt: lines.map((l) => Number.parseFloat(l.line)) };
+/** Command ids by the hash of their bytes, so that a frame yields its command without a new string. */
+const commandIds = new Map<number, string>();
+
+function commandOf(bytes: Buffer): string | null {
+  const at = bytes.indexOf(COMMAND_ID);
+  if (at < 0) return null;
+  const from = at + COMMAND_ID.length;
+  const to = bytes.indexOf(QUOTE, from);
+  if (to < 0) return null;
+  let hash = 0x811c9dc5;
+  for (let i = from; i < to; i++) hash = Math.imul(hash ^ (bytes[i] as number), 0x01000193);
+  const key = (hash >>> 0) * 256 + (to - from);
+  let id = commandIds.get(key);
+  if (id === undefined) {
+    id = bytes.toString('latin1', from, to);
+    commandIds.set(key, id);
   }
-  if (decoded.size >= DECODED_KEPT) decoded.delete(decoded.keys().next().value as number);
-  decoded.set(key, entry);
-  return entry;
+  return id;
 }
 
 const decodedHosts = new Map<string, { id: string; generation: string }>();
 
-/** The host of a host_update, decoded once per worker (see decodeOutput). */
+/** The host of a host_update, decoded once per worker: every browser of it gets the same frame. */
+const HOSTS_KEPT = 512;
 function decodeHost(payload: Buffer): { id: string; generation: string } {
   const text = payload.toString();
   let entry = decodedHosts.get(text);
   if (entry) return entry;
-  const host = (JSON.parse(text) as Frame).payload.host;
+  const host = (JSON.parse(text) as HostUpdateFrame).payload.host;
   entry = { id: host?.id ?? '', generation: host?.generation ?? '' };
-  if (decodedHosts.size >= DECODED_KEPT) decodedHosts.delete(decodedHosts.keys().next().value as string);
+  if (decodedHosts.size >= HOSTS_KEPT) decodedHosts.delete(decodedHosts.keys().next().value as string);
   decodedHosts.set(text, entry);
   return entry;
 }
@@ -103,20 +104,21 @@ const startsWith = (payload: Buffer, prefix: Buffer) => payload.length >= prefix
 function onFrame(browser: SimBrowser, payload: Buffer): void {
   const now = nowMs();
   if (startsWith(payload, OUTPUT_PREFIX)) {
-    const output = decodeOutput(payload);
-    if (!output) return;
-    let state = browser.perCommand.get(output.commandId);
+    const commandId = commandOf(payload);
+    if (commandId === null) return;
+    let state = browser.perCommand.get(commandId);
     if (!state) {
       state = { lines: 0, nextSeq: 0 };
-      browser.perCommand.set(output.commandId, state);
+      browser.perCommand.set(commandId, state);
     }
-    for (let i = 0; i < output.seqs.length; i++) {
-      const seq = output.seqs[i] as number;
+    for (let at = payload.indexOf(SEQ); at >= 0; at = payload.indexOf(SEQ, at + 1)) {
+      const seq = numberAt(payload, at + SEQ.length);
       if (seq < state.nextSeq) browser.outOfOrder++;
       else state.nextSeq = seq + 1;
       state.lines++;
       browser.linesReceived++;
-      const sentAt = output.sentAt[i] as number;
+      const line = payload.indexOf(LINE, at);
+      const sentAt = line < 0 ? NaN : numberAt(payload, line + LINE.length);
       if (Number.isFinite(sentAt)) browser.output.record(now - sentAt);
     }
     return;

@@ -1,6 +1,8 @@
 // npm run bench: runs each scenario against a fresh dashboard process and prints a table with
 // a verdict per target; writes the results as JSON.
 //   node --import tsx bench/run.ts [--smoke] [--only a,b] [--out file.json] [--from-source] [--profile]
+// Environment: BENCH_DASHBOARD_NODE_ARGS (extra node flags for the dashboard, e.g. --trace-gc) and
+// BENCH_KEEP_LOG (a file to copy the dashboard's log to when a scenario ends).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

@@ -131,3 +131,21 @@ test('a browser that stops reading is cut with 4008; the others get every line; 
   assert.equal(command?.output_lines, LINES);
   await Promise.all([agent.close(), reader.close(), back.close()]);
 });
+
+test('a browser that stopped reading is cut even when the burst that fills its queue is the last message', async () => {
+  const stalled = await connectBrowser(t.wsUrl, session);
+  const stalledSocket = (stalled.ws as unknown as { _socket: net.Socket })._socket;
+  stalledSocket.pause();
+  const fanout = t.dashboard.context.hub.parts.fanout;
+  const browsersBefore = fanout.browserCount;
+  // One flush carrying far more than the kernel's socket buffers and the 1 MiB cap, then silence:
+  // no later flush comes to measure the queue, so only the backlog check can cut the browser.
+  const padding = 'y'.repeat(1_000);
+  const lines = Array.from({ length: 30_000 }, (_, seq) => ({ seq, stream: 'stdout' as const, line: `${seq} ${padding}` }));
+  fanout.publishOutput('burst-host', 'burst-command', 'switch', lines);
+  fanout.flush();
+  assert.equal(fanout.browserCount, browsersBefore, 'not cut while its queue was empty before the burst');
+  await eventually(() => (fanout.browserCount === browsersBefore - 1 ? true : undefined), 10_000, 'the stalled browser cut after the burst');
+  stalledSocket.resume();
+  assert.equal((await stalled.closed).code, 4008);
+});

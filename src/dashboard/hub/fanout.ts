@@ -15,10 +15,16 @@ const VERSION_META_KEY = 'version';
  * waits longer and carries more (at 300 streaming hosts and 20 browsers this halved the dashboard's
  * CPU per delivered line). A quiet fleet gets its messages out within a few milliseconds.
  */
-export const FLUSH_MIN_INTERVAL_MS = 2;
+export const FLUSH_MIN_INTERVAL_MS = 1;
 export const FLUSH_MAX_INTERVAL_MS = 10;
 /** Messages × browsers in one flush at which the interval reaches its maximum. */
 export const FLUSH_FULL_DELIVERIES = 1_200;
+/**
+ * A browser is measured against its cap when the next flush comes. After a burst with nothing behind
+ * it there may be no next flush for a while, so one comes anyway this long after a flush that left a
+ * browser over its cap: a browser that stopped reading is cut then rather than holding the burst.
+ */
+export const BACKLOG_RECHECK_MS = 1_000;
 
 interface OutputBatch {
   host_id: string;
@@ -40,6 +46,7 @@ export class Fanout {
   private intervalMs = FLUSH_MIN_INTERVAL_MS;
   /** When the oldest queued message was published (performance.now()). */
   private scheduledSince = 0;
+  private recheck: NodeJS.Timeout | null = null;
 
   /** `meta` is what the store loaded at start: the version counter continues from it. */
   constructor(
@@ -120,11 +127,26 @@ export class Fanout {
     const frames = encodeTextFrames(messages);
     const load = Math.min(1, (messages.length * this.browsers.size) / FLUSH_FULL_DELIVERIES);
     this.intervalMs = FLUSH_MIN_INTERVAL_MS + (FLUSH_MAX_INTERVAL_MS - FLUSH_MIN_INTERVAL_MS) * load;
+    let overCap = false;
     for (const browser of this.browsers) {
-      if (browser.acceptsMore()) browser.writeEncoded(frames);
-      else this.browsers.delete(browser);
+      if (!browser.acceptsMore()) {
+        this.browsers.delete(browser);
+        continue;
+      }
+      browser.writeEncoded(frames);
+      overCap ||= browser.overCap;
     }
     for (const item of queue) this.metrics.sent('browser', 'frame' in item ? item.type : 'command_output', this.browsers.size);
+    if (overCap && this.recheck === null) {
+      this.recheck = setTimeout(() => this.checkBacklogs(), BACKLOG_RECHECK_MS);
+      this.recheck.unref();
+    }
+  }
+
+  /** Cuts the browsers still over their cap (see BACKLOG_RECHECK_MS). */
+  private checkBacklogs(): void {
+    this.recheck = null;
+    for (const browser of this.browsers) if (!browser.acceptsMore()) this.browsers.delete(browser);
   }
 
   /** Messages waiting for the next flush. */

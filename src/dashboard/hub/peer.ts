@@ -70,9 +70,14 @@ export class Peer {
    */
   acceptsMore(): boolean {
     if (!this.open) return false;
-    if (this.socket.bufferedAmount <= this.queueCapBytes) return true;
+    if (!this.overCap) return true;
     this.close(CloseCode.slowConsumer, 'too slow: outbound queue over its cap');
     return false;
+  }
+
+  /** More is queued for this peer than its cap allows. */
+  get overCap(): boolean {
+    return this.socket.bufferedAmount > this.queueCapBytes;
   }
 
   /** Queues complete, already encoded frames (see frame-bytes.ts), after `acceptsMore()` said yes. */
