@@ -34,8 +34,9 @@ interface HostUpdateFrame {
  * Output frames are read straight from their bytes, without JSON.parse: at 20 browsers × 15,000 lines
  * a second the load generator would otherwise allocate (and collect) more than the dashboard under
  * test, on the same two cores, and its own garbage-collection pauses would show up as the dashboard's
- * latency. The frames are the dashboard's own JSON of `{seq, stream, line}` objects, and the bench's
- * lines are a time stamp followed by padding, so finding `"seq":` and `"line":"` is enough.
+ * latency. The dashboard passes on line objects as the agent sent them, and the bench's agents send
+ * `{seq, stream, line}` in that order with a line that is a time stamp and padding, so finding `"seq":`
+ * and then `"line":"` is enough.
  */
 const COMMAND_ID = Buffer.from('"command_id":"');
 const SEQ = Buffer.from('"seq":');

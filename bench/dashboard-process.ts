@@ -49,9 +49,7 @@ export async function startDashboardProcess(options: DashboardProcessOptions = {
   const fromSource = options.fromSource ?? false;
   const builtMain = options.main ?? BUILT_MAIN;
   if (!fromSource && !fs.existsSync(builtMain)) throw new Error(`${builtMain} is missing: run npm run build first`);
-  // BENCH_DASHBOARD_NODE_ARGS adds node flags for a look inside (such as --trace-gc; see BENCH_KEEP_LOG).
-  const extraNodeArgs = (process.env.BENCH_DASHBOARD_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const args = [...(options.nodeArgs ?? []), ...extraNodeArgs, ...(fromSource ? ['--import', import.meta.resolve('tsx'), SOURCE_MAIN] : [builtMain])];
+  const args = [...(options.nodeArgs ?? []), ...(fromSource ? ['--import', import.meta.resolve('tsx'), SOURCE_MAIN] : [builtMain])];
   const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'nixfleet-bench-'));
   const logFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'nixfleet-log-')), 'dashboard.log');
   const log = fs.openSync(logFile, 'w');

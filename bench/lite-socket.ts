@@ -107,7 +107,8 @@ export function connectLite(wsUrl: string, headers: Record<string, string>, hand
       socket.on('data', (chunk: Buffer) => reader.push(chunk));
       socket.on('close', () => resolveClosed(closeCode));
       socket.on('error', () => undefined);
-      if (head.length > 0) reader.push(head);
+      // Frames that came with the handshake are read after the caller has its socket (it may pause it).
+      if (head.length > 0) setImmediate(() => reader.push(head));
       resolve({
         send: (text) => {
           if (!socket.destroyed) socket.write(clientFrame(OP_TEXT, Buffer.from(text)));

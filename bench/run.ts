@@ -1,7 +1,7 @@
 // npm run bench: runs each scenario against a fresh dashboard process and prints a table with
 // a verdict per target; writes the results as JSON.
 //   node --import tsx bench/run.ts [--smoke] [--only a,b] [--out file.json] [--from-source] [--profile]
-// Environment: BENCH_DASHBOARD_NODE_ARGS (extra node flags for the dashboard, e.g. --trace-gc) and
+// Environment: BENCH_NODE_ARGS (extra node flags for the dashboard, e.g. --trace-gc) and
 // BENCH_KEEP_LOG (a file to copy the dashboard's log to when a scenario ends).
 import fs from 'node:fs';
 import os from 'node:os';
@@ -82,7 +82,7 @@ const PROFILE_DIR = path.join('bench', 'results', 'profiles');
 
 async function runScenario(scenario: Scenario, fromSource: boolean, profile: boolean): Promise<ScenarioResult> {
   const nodeArgs = profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(PROFILE_DIR, `${scenario.key}-${Date.now()}`)}`] : [];
-  if (process.env.BENCH_NODE_ARGS) nodeArgs.push(...process.env.BENCH_NODE_ARGS.split(' '));
+  if (process.env.BENCH_NODE_ARGS) nodeArgs.push(...process.env.BENCH_NODE_ARGS.split(' ').filter(Boolean));
   const dashboard = await startDashboardProcess({ env: scenario.env, fromSource, nodeArgs });
   const agents = new AgentPool(scenario.agentWorkers);
   const browsers = new BrowserPool(scenario.browserWorkers);

@@ -62,7 +62,7 @@ function buildState(config: DashboardConfig, credentials: Credentials, store: St
   const output = new OutputLog(store, fanout);
   // The dispatcher reaches agents through the hub, which needs the dispatcher: it asks lazily.
   let hub: Hub | null = null;
-  const dispatcher = new Dispatcher(fleet, commands, events, (hostId) => hub?.agentFor(hostId), {
+  const dispatcher = new Dispatcher(fleet, commands, events, store, (hostId) => hub?.agentFor(hostId), {
     timeoutsMs: { ...DEFAULT_TIMEOUTS_MS, ...config.commandTimeoutsMs },
     queueTtlMs: config.queueTtlMs,
   });

@@ -24,8 +24,10 @@ const isHost = (id: string, check: (h: Record<string, unknown>) => boolean) => (
 test('a closed agent leaves the hub at once, shows connected:false, then offline after the grace period', async () => {
   const agent = await connectAgent(t.wsUrl, 'drop-01');
   const browser = await connectBrowser(t.wsUrl, session);
-  await agent.close();
+  // The dashboard's grace period cannot start before the close does; the close may finish (here)
+  // well after the dashboard saw it on a loaded machine.
   const closedAt = performance.now();
+  await agent.close();
   const gone = await browser.next(isHost('drop-01', (h) => h.connected === false));
   assert.equal(gone.payload.host && (gone.payload.host as { status: string }).status, 'online');
   assert.equal(t.dashboard.context.hub.agentFor('drop-01'), undefined);

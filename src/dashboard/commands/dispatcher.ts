@@ -3,7 +3,7 @@
 // from waiting forever (expiry).
 import { INTERRUPT_COMMANDS, isCommandName, type CommandName } from '../../protocol/constants.js';
 import type { DashboardToAgentMessage } from '../../protocol/agent.js';
-import type { CommandRecord } from '../store/store.js';
+import { afterRecorded, type CommandRecord, type Store } from '../store/store.js';
 import type { CommandBook } from './command-book.js';
 import type { Fleet } from '../fleet/fleet.js';
 import type { EventLog } from '../events.js';
@@ -52,6 +52,7 @@ export class Dispatcher {
     private readonly fleet: Fleet,
     private readonly commands: CommandBook,
     private readonly events: EventLog,
+    private readonly store: Store,
     /** The connected agent of a host, if any. */
     private readonly agentFor: (hostId: string) => AgentLink | undefined,
     private readonly settings: DispatcherSettings,
@@ -118,18 +119,29 @@ export class Dispatcher {
 
   private deliver(record: CommandRecord, agent: AgentLink): void {
     this.clearTimer(record.id);
-    agent.send({ type: 'command', payload: { command: record.command as CommandName, command_id: record.id } });
+    const message: DashboardToAgentMessage = { type: 'command', payload: { command: record.command as CommandName, command_id: record.id } };
     if (isCommandName(record.command) && INTERRUPT_COMMANDS.has(record.command)) {
       // stop is a signal, not a job: done once the agent has it; the command it ends reports `stopped`.
+      agent.send(message);
       this.commands.finish(record, { status: 'succeeded', exit_code: null, message: 'delivered to the agent' });
       return;
     }
     this.commands.start(record);
-    this.arm(record);
+    // The host gets the command once its record is on disk: a dashboard that dies in between must
+    // not come back knowing nothing of a command a host runs (its output would have nowhere to go).
+    // Its time limit counts from then: a slow disk must not use up a command's time before it runs.
+    afterRecorded(this.store, () => {
+      if (record.status !== 'running') return;
+      agent.send(message);
+      this.arm(record, Date.now(), Date.now());
+    });
   }
 
-  /** Sets the clock of a queued (expiry) or running (timeout) command. */
-  private arm(record: CommandRecord, now = Date.now()): void {
+  /**
+   * Sets the clock of a queued (expiry) or running (timeout) command. A running command's limit
+   * counts from `sentAt`, or from when it started when that is not known (after a restart).
+   */
+  private arm(record: CommandRecord, now = Date.now(), sentAt = record.started_at ?? now): void {
     this.clearTimer(record.id);
     if (record.status === 'queued') {
       this.setTimer(record.id, record.created_at + this.settings.queueTtlMs - now, () => {
@@ -138,7 +150,7 @@ export class Dispatcher {
       });
     } else if (record.status === 'running') {
       const limitMs = isCommandName(record.command) ? this.settings.timeoutsMs[record.command] : DEFAULT_TIMEOUTS_MS.switch;
-      this.setTimer(record.id, (record.started_at ?? now) + limitMs - now, () => this.timeOut(record, limitMs));
+      this.setTimer(record.id, sentAt + limitMs - now, () => this.timeOut(record, limitMs));
     }
   }
 

@@ -8,6 +8,7 @@ import {
 } from '../../protocol/http.js';
 import { toWireCommand } from '../commands/command-book.js';
 import { requireCsrf, requireSession } from './guards.js';
+import { afterRecorded } from '../store/store.js';
 import type { App, DashboardContext } from './context.js';
 
 /** Lines one output answer carries unless the client asks for fewer. */
@@ -34,6 +35,8 @@ export function apiRoutes(app: App, ctx: DashboardContext): void {
       const { command, queue } = request.body;
       const result = dispatcher.request(request.params.id, command, { queue: queue === true, actor: `admin at ${request.ip}` });
       if (!result.ok) return reply.code(result.httpStatus).send({ error: result.error, message: result.message });
+      // Accepted means recorded: the command outlives a dashboard killed right after this answer.
+      await new Promise<void>((resolve) => afterRecorded(ctx.store, resolve));
       return reply.code(202).send({ status: 'queued', command_id: result.command.id });
     },
   );

@@ -1,5 +1,5 @@
 // Fan-out to browsers. Every message is serialized once, whatever the number of browsers; output
-// lines that arrive within one turn of the event loop are coalesced into one frame per command.
+// lines that arrive before the next flush (1 to 10 ms apart, see below) are coalesced into one frame per command.
 // Messages leave in the order they were published, and state changes carry a gap-free version.
 import type { Store } from '../store/store.js';
 import { encodeTextFrames } from './frame-bytes.js';
@@ -39,7 +39,7 @@ export class Fanout {
   private version: number;
   private readonly browsers = new Set<Peer>();
   private queue: Queued[] = [];
-  /** The batch of each command still open for more lines in this turn. */
+  /** The batch of each command still open for more lines until the next flush. */
   private openBatches = new Map<string, OutputBatch>();
   private scheduledAt: number | null = null;
   private lastFlushAt = 0;

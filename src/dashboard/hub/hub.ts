@@ -9,7 +9,7 @@ import type { Fleet } from '../fleet/fleet.js';
 import type { CommandBook } from '../commands/command-book.js';
 import type { OutputLog } from '../commands/output-log.js';
 import type { EventLog } from '../events.js';
-import type { SessionRecord, Store } from '../store/store.js';
+import { afterRecorded, type SessionRecord, type Store } from '../store/store.js';
 import type { AgentIdentity, AgentTokens } from '../auth/agent-tokens.js';
 import type { Dispatcher } from '../commands/dispatcher.js';
 import type { DashboardMetrics } from '../metrics.js';
@@ -122,8 +122,7 @@ export class Hub {
    * and written when storage returns), so that live output keeps flowing.
    */
   private answerPing(peer: Peer, data: Buffer): void {
-    const { store } = this.parts;
-    if (peer.kind === 'agent' && store.health().ok) store.afterDurable(() => peer.pong(data));
+    if (peer.kind === 'agent') afterRecorded(this.parts.store, () => peer.pong(data));
     else peer.pong(data);
   }
 

@@ -140,3 +140,13 @@ export interface Store {
   flush(): Promise<void>;
   close(): Promise<void>;
 }
+
+/**
+ * Calls back once every write made so far is durable, or at once while storage is failing: what
+ * waits on it (an agent's delivery barrier, a command going to its host, the answer that a command
+ * was accepted) must not stop with the disk. The writes are held and made when storage returns.
+ */
+export function afterRecorded(store: Store, callback: () => void): void {
+  if (store.health().ok) store.afterDurable(callback);
+  else callback();
+}

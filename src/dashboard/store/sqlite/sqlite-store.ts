@@ -88,11 +88,16 @@ export class SqliteStore implements Store {
     this.statements = {
       ping: this.db.prepare('SELECT 1'),
       command: this.db.prepare('SELECT * FROM commands WHERE id = ?'),
+      // Chunks of a command never overlap and come in order, so its last chunk ends its output.
       outputEnd: this.db.prepare(
-        'SELECT max(first_seq + line_count) AS lines, max(agent_seq_end) AS agent_seq FROM output_chunks WHERE command_id = ?',
+        'SELECT first_seq + line_count AS lines, agent_seq_end AS agent_seq FROM output_chunks WHERE command_id = ? ORDER BY first_seq DESC LIMIT 1',
       ),
+      // From the chunk holding `from` on, found through the index rather than by reading from seq 0.
       output: this.db.prepare(
-        'SELECT first_seq, data FROM output_chunks WHERE command_id = ? AND first_seq + line_count > ? AND first_seq < ? ORDER BY first_seq',
+        `SELECT first_seq, data FROM output_chunks
+         WHERE command_id = @id AND first_seq < @before
+           AND first_seq >= coalesce((SELECT first_seq FROM output_chunks WHERE command_id = @id AND first_seq <= @from ORDER BY first_seq DESC LIMIT 1), 0)
+         ORDER BY first_seq`,
       ),
       eventsAll: this.db.prepare('SELECT * FROM events ORDER BY id DESC LIMIT ?'),
       eventsByHost: this.db.prepare('SELECT * FROM events WHERE host_id = ? ORDER BY id DESC LIMIT ?'),
@@ -183,16 +188,16 @@ export class SqliteStore implements Store {
 
   /** The command row is not rewritten for every batch of output: its counters come from the output. */
   private withOutputCounters(record: CommandRecord): CommandRecord {
-    const end = this.statements.outputEnd.get(record.id) as { lines: number | null; agent_seq: number | null };
-    record.output_lines = Math.max(record.output_lines, end.lines ?? 0);
-    record.agent_seq_next = Math.max(record.agent_seq_next, end.agent_seq ?? 0);
+    const end = this.statements.outputEnd.get(record.id) as { lines: number; agent_seq: number } | undefined;
+    record.output_lines = Math.max(record.output_lines, end?.lines ?? 0);
+    record.agent_seq_next = Math.max(record.agent_seq_next, end?.agent_seq ?? 0);
     return record;
   }
 
   readOutput(commandId: string, fromSeq: number, beforeSeq: number, limit: number): StoredLine[] {
     const lines: StoredLine[] = [];
     // iterate() reads chunk by chunk, so a long output is not loaded beyond the limit.
-    for (const row of this.statements.output.iterate(commandId, fromSeq, beforeSeq) as Iterable<{ first_seq: number; data: string }>) {
+    for (const row of this.statements.output.iterate({ id: commandId, from: fromSeq, before: beforeSeq }) as Iterable<{ first_seq: number; data: string }>) {
       const chunk = JSON.parse(row.data) as [number, string][];
       for (let i = 0; i < chunk.length && lines.length < limit; i++) {
         const seq = row.first_seq + i;

@@ -1,22 +1,11 @@
 // The writer thread: applies batches in order, one transaction each, so that a slow or failing disk
 // never stalls the thread that routes messages. A failed batch is retried until it goes through;
 // later batches wait behind it, so the order of writes is kept.
-import os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { batchApplier, type WriteBatch, type WriterReply, type WriterRequest } from './batch.js';
 import { openDatabase } from './schema.js';
 
 const RETRY_INTERVAL_MS = 1_000;
-/**
- * Writing is background work: when the cores are busy, the thread that routes messages should run
- * first. On Linux the nice value of the calling thread is its own, so this lowers only the writer.
- */
-const WRITER_NICE = 10;
-try {
-  os.setPriority(WRITER_NICE);
-} catch {
-  // Not allowed here (some containers); the writer then shares the CPU evenly.
-}
 const port = parentPort;
 if (!port) throw new Error('writer-thread must run as a worker');
 
