@@ -23,6 +23,11 @@ export function wsRoute(app: App, ctx: DashboardContext): void {
   const identities = new WeakMap<FastifyRequest, PeerIdentity>();
 
   async function authenticate(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    if (ctx.hub.closing) {
+      // Stopping: agents that come straight back are told to wait, not taken in and left open.
+      await reply.code(503).header('retry-after', '5').send({ error: 'shutting_down', message: 'the dashboard is stopping' });
+      return;
+    }
     const authorization = request.headers.authorization;
     if (authorization !== undefined) {
       const token = /^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1];
@@ -55,6 +60,10 @@ export function wsRoute(app: App, ctx: DashboardContext): void {
   }
 
   app.get('/ws', { websocket: true, preValidation: authenticate }, (socket, request) => {
+    if (ctx.hub.closing) {
+      socket.terminate(); // It passed authenticate just before the stop began.
+      return;
+    }
     const identity = identities.get(request);
     const session = request.session;
     // The TCP socket under the WebSocket: the fan-out writes frames it encoded once straight to it.

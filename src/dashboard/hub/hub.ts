@@ -42,6 +42,7 @@ export interface HubLimits {
 
 export class Hub {
   private readonly peers = new Set<Peer>();
+  private stopping = false;
   private readonly agentsByHost = new Map<string, AgentConnection>();
   private readonly browsersBySession = new Map<string, Set<BrowserConnection>>();
   private readonly keepalive: NodeJS.Timeout;
@@ -126,6 +127,11 @@ export class Hub {
     else peer.pong(data);
   }
 
+  /** close() has begun: no new sockets are taken in. */
+  get closing(): boolean {
+    return this.stopping;
+  }
+
   agentFor(hostId: string): AgentConnection | undefined {
     return this.agentsByHost.get(hostId);
   }
@@ -157,6 +163,7 @@ export class Hub {
    * peer cannot hold the shutdown up.
    */
   async close(code: number = CloseCode.goingAway, reason = 'dashboard shutting down', graceMs = CLOSE_GRACE_MS): Promise<void> {
+    this.stopping = true;
     clearInterval(this.keepalive);
     const open = [...this.peers];
     const closed = open.map((peer) => new Promise<void>((resolve) => (peer.socket.readyState === peer.socket.CLOSED ? resolve() : peer.socket.once('close', () => resolve()))));
