@@ -1,5 +1,6 @@
 // Fan-out to browsers. Every message is serialized once, whatever the number of browsers; output
-// lines that arrive before the next flush (1 to 10 ms apart, see below) are coalesced into one frame per command.
+// lines that arrive before the next flush (1 to 10 ms apart, see below) are coalesced into one frame
+// per command.
 // Messages leave in the order they were published, and state changes carry a gap-free version.
 import type { Store } from '../store/store.js';
 import { encodeTextFrames } from './frame-bytes.js';
