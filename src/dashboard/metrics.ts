@@ -30,7 +30,7 @@ class PendingCount implements CounterChild {
  * found without building a key, and the Prometheus counter takes the sums only when it is scraped
  * (prom-client hashes the labels on every inc(), which showed in profiles at 15,000 frames a second).
  */
-function bound(options: { name: string; help: string; labelNames: [string, string]; registers: Registry[] }): (first: string, second: string) => CounterChild {
+function hotCounter(options: { name: string; help: string; labelNames: [string, string]; registers: Registry[] }): (first: string, second: string) => CounterChild {
   const children = new Map<string, Map<string, PendingCount>>();
   const [firstName, secondName] = options.labelNames;
   new Counter({
@@ -74,11 +74,11 @@ export class DashboardMetrics {
   constructor() {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: 'nixfleet_' });
-    this.messagesIn = bound({ name: 'nixfleet_messages_received_total', help: 'Frames received, by peer kind and message type', labelNames: ['peer', 'type'], registers });
-    this.messagesOut = bound({ name: 'nixfleet_messages_sent_total', help: 'Messages sent, by peer kind and message type (a broadcast counts once per browser)', labelNames: ['peer', 'type'], registers });
-    this.badFrames = bound({ name: 'nixfleet_bad_frames_total', help: 'Frames answered with an error, by peer kind and error code', labelNames: ['peer', 'code'], registers });
-    this.closedByUs = bound({ name: 'nixfleet_peers_closed_total', help: 'Sockets the dashboard closed, by peer kind and close code (4008: too slow)', labelNames: ['peer', 'code'], registers });
-    this.commandsEnded = bound({ name: 'nixfleet_commands_total', help: 'Commands ended, by command and outcome', labelNames: ['command', 'outcome'], registers });
+    this.messagesIn = hotCounter({ name: 'nixfleet_messages_received_total', help: 'Frames received, by peer kind and message type', labelNames: ['peer', 'type'], registers });
+    this.messagesOut = hotCounter({ name: 'nixfleet_messages_sent_total', help: 'Messages sent, by peer kind and message type (a broadcast counts once per browser)', labelNames: ['peer', 'type'], registers });
+    this.badFrames = hotCounter({ name: 'nixfleet_bad_frames_total', help: 'Frames answered with an error, by peer kind and error code', labelNames: ['peer', 'code'], registers });
+    this.closedByUs = hotCounter({ name: 'nixfleet_peers_closed_total', help: 'Sockets the dashboard closed, by peer kind and close code (4008: too slow)', labelNames: ['peer', 'code'], registers });
+    this.commandsEnded = hotCounter({ name: 'nixfleet_commands_total', help: 'Commands ended, by command and outcome', labelNames: ['command', 'outcome'], registers });
     this.storageWrites = new Histogram({
       name: 'nixfleet_storage_write_seconds',
       help: 'Time to write one batch (one transaction) to storage',
