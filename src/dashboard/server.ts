@@ -145,13 +145,19 @@ export async function startDashboard(config: DashboardConfig, options: Dashboard
   let closing: Promise<void> | null = null;
   const close = () => {
     closing ??= (async () => {
+      const began = Date.now();
+      // What is already waiting is written while the sockets close, so the final flush is short.
+      void store.flush();
       await hub.close();
       hub.parts.fleet.stop();
       hub.parts.dispatcher.stop();
       sessions.stop();
       retention.stop();
+      const socketsClosedMs = Date.now() - began;
       await app.close();
+      const httpClosedMs = Date.now() - began;
       await store.close();
+      app.log.info({ socketsClosedMs, httpClosedMs, storageClosedMs: Date.now() - began }, 'stopped');
     })();
     return closing;
   };
