@@ -66,7 +66,7 @@ test('SIGTERM mid-stream: the dashboard exits 0 within 5 s, and after it returns
   const code = await fleet.dashboard.stop();
   const tookMs = Date.now() - started;
   assert.equal(code, 0, `exit ${code} after ${tookMs} ms:\n${fleet.dashboard.logText().slice(-2000)}`);
-  assert.ok(tookMs < 5_000, `stopped in ${tookMs} ms: ${fleet.dashboard.logText().split("\n").filter((l) => l.includes("stop")).join("\n")}`);
+  assert.ok(tookMs < 5_000, `stopped in ${tookMs} ms: ${fleet.dashboard.logText().split('\n').filter((l) => l.includes('stop')).join('\n')}`);
   assert.equal(fleet.integrity(), 'ok');
   assert.match(fleet.dashboard.logText(), /"signal":"SIGTERM"/);
 
