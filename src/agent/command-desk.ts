@@ -67,10 +67,10 @@ export class CommandDesk {
     if (name === 'restart') return this.restart();
     if (name === 'reboot') return void this.reboot(commandId);
     const active = this.active;
-    if (active?.report.statusSent) {
-      // The previous command is over and its status is on its way on this socket; only the proof of
-      // its delivery is outstanding, one round trip. The dashboard sent the next command because it
-      // has (or is about to have) that status: start it then rather than refuse it.
+    if (active?.report.status) {
+      // The previous command is over; only its report is outstanding (the status, or the proof of
+      // its delivery). The dashboard sent the next command because it has (or is about to have)
+      // that status: start it once the report is through rather than refuse it.
       const epoch = this.connectionEpoch;
       void active.report.delivered.then(() => {
         if (epoch === this.connectionEpoch) this.receive(name, commandId);
@@ -85,7 +85,10 @@ export class CommandDesk {
     void this.execute(commandId, name, body, { definition });
   }
 
-  /** The connection was lost: commands deferred on it are dropped (the dashboard re-decides after register). */
+  /**
+   * The connection was lost: commands deferred on it are dropped. `register` does not name them, so
+   * the dashboard sends them again.
+   */
   disconnected(): void {
     this.connectionEpoch += 1;
   }

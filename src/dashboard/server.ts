@@ -153,9 +153,12 @@ export async function startDashboard(config: DashboardConfig, options: Dashboard
       hub.parts.dispatcher.stop();
       sessions.stop();
       retention.stop();
+      // Each phase is logged as it ends: a stop cut short by the deadline shows where it was.
       const socketsClosedMs = Date.now() - began;
+      app.log.info({ socketsClosedMs }, 'stopping: sockets closed');
       await app.close();
       const httpClosedMs = Date.now() - began;
+      app.log.info({ httpClosedMs }, 'stopping: HTTP closed');
       await store.close();
       app.log.info({ socketsClosedMs, httpClosedMs, storageClosedMs: Date.now() - began }, 'stopped');
     })();

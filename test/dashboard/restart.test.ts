@@ -1,5 +1,6 @@
 // After a dashboard restart on the same data dir, hosts, sessions, commands, stored output and the
-// state version are all there; a command that was running stays running only if its agent says so.
+// state version are all there; a command that was running stays running only if its agent says so,
+// and goes out again when its agent shows it never had it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { login, sendCommand, startTestDashboard, tempDir, type Session, type TestDashboard } from '../helpers/dashboard.js';
@@ -19,9 +20,9 @@ async function firstLife(): Promise<Before> {
   const t = await startTestDashboard({}, dataDir);
   const session = await login(t.url);
   const browser = await connectBrowser(t.wsUrl, session);
-  const hosts = ['keep-v1', 'gone-v1', 'keep-v0', 'gone-v0', 'rebooting'];
+  const hosts = ['keep-v1', 'gone-v1', 'unreached-v1', 'keep-v0', 'gone-v0', 'rebooting'];
   const agents = await Promise.all(hosts.map((h) => connectAgent(t.wsUrl, h, h.endsWith('v0') ? {} : { protocol_version: 1, running: null })));
-  const [keepV1] = agents;
+  const [keepV1, goneV1] = agents;
   const first = await sendCommand(t.url, session, 'keep-v1', 'pull');
   const finishedId = String(first.body.command_id);
   keepV1?.send('output', { command_id: finishedId, lines: [0, 1, 2].map((seq) => ({ seq, stream: 'stdout', line: `pulled ${seq}` })) });
@@ -34,6 +35,7 @@ async function firstLife(): Promise<Before> {
     runningIds[host] = String(body.command_id);
   }
   keepV1?.send('output', { command_id: runningIds['keep-v1'], lines: [0, 1].map((seq) => ({ seq, stream: 'stderr', line: `building ${seq}` })) });
+  goneV1?.send('output', { command_id: runningIds['gone-v1'], lines: [{ seq: 0, stream: 'stdout', line: 'started' }] });
   const last = await browser.next((m) => m.type === 'host_update' && (m.payload.host as { id: string }).id === 'rebooting' && (m.payload.host as { running_command: unknown }).running_command !== null);
   await t.close();
   await Promise.all(agents.map((a) => a.closed));
@@ -48,7 +50,7 @@ test('hosts, sessions, commands, stored output and the version survive a restart
     const hostsResponse = await fetch(`${t.url}/api/hosts`, { headers: { cookie: before.session.cookie } });
     assert.equal(hostsResponse.status, 200);
     const { hosts } = (await hostsResponse.json()) as { hosts: { id: string; generation: string; connected: boolean }[] };
-    assert.deepEqual(hosts.map((h) => h.id).sort(), ['gone-v0', 'gone-v1', 'keep-v0', 'keep-v1', 'rebooting']);
+    assert.deepEqual(hosts.map((h) => h.id).sort(), ['gone-v0', 'gone-v1', 'keep-v0', 'keep-v1', 'rebooting', 'unreached-v1']);
     assert.ok(hosts.every((h) => h.connected === false));
 
     const browser = await connectBrowser(t.wsUrl, before.session);
@@ -68,7 +70,10 @@ test('hosts, sessions, commands, stored output and the version survive a restart
     // v1 agents say in register what they still run.
     const ids = before.runningIds;
     const keepV1 = await connectAgent(t.wsUrl, 'keep-v1', { protocol_version: 1, running: { command_id: ids['keep-v1'], command: 'switch', pid: 123 } });
+    // It ran gone-v1's command (output came) but no longer names it: how it ended is unknown.
     const goneV1 = await connectAgent(t.wsUrl, 'gone-v1', { protocol_version: 1, running: null });
+    // No line of unreached-v1's command ever came and the agent does not name it: it never had it.
+    const unreachedV1 = await connectAgent(t.wsUrl, 'unreached-v1', { protocol_version: 1, running: null });
     // v0 agents say it in their first heartbeat.
     const keepV0 = await connectAgent(t.wsUrl, 'keep-v0', {});
     keepV0.send('heartbeat', heartbeatPayload({ pending_command: 'switch', command_pid: 77 }));
@@ -77,18 +82,21 @@ test('hosts, sessions, commands, stored output and the version survive a restart
     // A reboot is done when the agent is back.
     const rebooting = await connectAgent(t.wsUrl, 'rebooting');
 
+    const book = () => t.dashboard.context.hub.parts.commands;
     const statusOf = async (host: string, status: string) =>
       browser.next((m) => m.type === 'command_update' && (m.payload.command as { id: string }).id === ids[host] && (m.payload.command as { status: string }).status === status);
     const lostV1 = await statusOf('gone-v1', 'lost');
     assert.match(String((lostV1.payload.command as { message: string }).message), /reconnected without running it/);
     await statusOf('gone-v0', 'lost');
+    const again = await unreachedV1.next('command');
+    assert.deepEqual(again.payload, { command: 'switch', command_id: ids['unreached-v1'] });
+    assert.equal(book().get(ids['unreached-v1'] ?? '')?.status, 'running');
     await statusOf('rebooting', 'succeeded');
     keepV0.send('heartbeat', heartbeatPayload({ pending_command: 'switch', command_pid: 77 }));
     await browser.next((m) => m.type === 'host_update' && (m.payload.host as { id: string }).id === 'keep-v0');
-    const book = t.dashboard.context.hub.parts.commands;
-    assert.equal(book.get(ids['keep-v1'] ?? '')?.status, 'running');
-    assert.equal(book.get(ids['keep-v0'] ?? '')?.status, 'running');
-    assert.equal(book.runningFor('gone-v1'), undefined);
+    assert.equal(book().get(ids['keep-v1'] ?? '')?.status, 'running');
+    assert.equal(book().get(ids['keep-v0'] ?? '')?.status, 'running');
+    assert.equal(book().runningFor('gone-v1'), undefined);
 
     // The surviving v1 command goes on numbering its output after the stored lines, and ends normally.
     keepV1.send('output', { command_id: ids['keep-v1'], lines: [{ seq: 1, stream: 'stderr', line: 'building 1' }, { seq: 2, stream: 'stdout', line: 'done' }] });
@@ -101,7 +109,7 @@ test('hosts, sessions, commands, stored output and the version survive a restart
     // A v0 status without an id still finds the surviving command.
     keepV0.send('status', { status: 'error', command: 'switch', exit_code: 1, message: 'build failed' });
     await statusOf('keep-v0', 'failed');
-    await Promise.all([keepV1, goneV1, keepV0, goneV0, rebooting, browser].map((s) => s.close()));
+    await Promise.all([keepV1, goneV1, unreachedV1, keepV0, goneV0, rebooting, browser].map((s) => s.close()));
   } finally {
     await t.close();
   }
@@ -114,8 +122,9 @@ test('a lost command that its agent reports running again is running again, and 
     let agent = await connectAgent(t.wsUrl, 'late-report');
     const { body } = await sendCommand(t.url, session, 'late-report', 'switch');
     const id = String(body.command_id);
+    agent.send('output', { command_id: id, lines: [{ seq: 0, stream: 'stdout', line: 'activating' }] });
     await agent.close();
-    // The agent comes back without the command (its record said nothing): lost.
+    // The agent ran it (a line came) and comes back without it (its record said nothing): lost.
     agent = await connectAgent(t.wsUrl, 'late-report', { protocol_version: 1, running: null });
     const book = t.dashboard.context.hub.parts.commands;
     assert.equal(book.get(id)?.status, 'lost');

@@ -43,6 +43,9 @@ export class ProcessFleet {
     this.repo = new FleetRepo(repoDir, 'shared');
   }
 
+  /** Where each agent writes its log at level info (`<dir>/<hostname>.log`); discarded when unset. */
+  agentLogDir: string | null = null;
+
   static async start(env: Record<string, string> = {}): Promise<ProcessFleet> {
     const fleet = new ProcessFleet(await freePort(), env, await buildPrograms());
     onTestProcessEnd(() => {
@@ -84,12 +87,14 @@ export class ProcessFleet {
           NIXFLEET_SUDO: '',
           NIXFLEET_RECONNECT_MIN: '200ms',
           NIXFLEET_RECONNECT_MAX: '2s',
-          NIXFLEET_LOG_LEVEL: 'warn',
+          NIXFLEET_LOG_LEVEL: this.agentLogDir ? 'info' : 'warn',
           ...this.tools.env,
         },
         this.tools.binDir,
       );
-      this.agents.push(spawn(process.execPath, [path.join(this.dist, 'agent', 'main.js')], { env, stdio: 'ignore' }));
+      const log = this.agentLogDir ? fs.openSync(path.join(this.agentLogDir, `${hostname}.log`), 'a') : 'ignore';
+      this.agents.push(spawn(process.execPath, [path.join(this.dist, 'agent', 'main.js')], { env, stdio: ['ignore', log, log] }));
+      if (typeof log === 'number') fs.closeSync(log);
     }
     await this.until(async () => {
       const hosts = await this.hosts();

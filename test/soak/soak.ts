@@ -1,7 +1,10 @@
 // npm run soak: real agents stream output for minutes while the dashboard is restarted every minute,
 // alternately with SIGTERM and SIGKILL; then every command must have ended `succeeded` with every line
 // of its program exactly once and in order. Reports what was lost or stuck; exits 1 if anything was.
-//   node --import tsx test/soak/soak.ts [--minutes 10] [--agents 200]
+//   node --import tsx test/soak/soak.ts [--minutes 10] [--agents 200] [--logs DIR]
+// With --logs, every agent logs to DIR/<hostname>.log and the dashboard's logs are listed at the end,
+// so that a command reported as not succeeded can be traced through both sides.
+import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { ProcessFleet } from '../reliability/fleet-process.js';
@@ -15,6 +18,11 @@ const DRAIN_TIMEOUT_MS = 5 * 60_000;
 function arg(name: string, fallback: number): number {
   const index = process.argv.indexOf(`--${name}`);
   return index >= 0 ? Number(process.argv[index + 1]) : fallback;
+}
+
+function textArg(name: string): string | null {
+  const index = process.argv.indexOf(`--${name}`);
+  return index >= 0 ? (process.argv[index + 1] ?? null) : null;
 }
 
 interface Verdict {
@@ -55,7 +63,13 @@ function verify(dataDir: string, ids: string[]): Verdict {
 async function main(): Promise<void> {
   const minutes = arg('minutes', 10);
   const agentCount = arg('agents', 200);
+  const logDir = textArg('logs');
   const fleet = await ProcessFleet.start();
+  if (logDir) {
+    fs.mkdirSync(logDir, { recursive: true });
+    fleet.agentLogDir = logDir;
+  }
+  const dashboardLogs = [fleet.dashboard.logFile];
   const ids: string[] = [];
   const current = new Map<string, string>();
   let restarts = 0;
@@ -91,6 +105,7 @@ async function main(): Promise<void> {
         await fleet.dashboard.exited;
         await new Promise((r) => setTimeout(r, DOWN_MS));
         await fleet.startDashboard();
+        dashboardLogs.push(fleet.dashboard.logFile);
         restarts++;
         nextRestart = Date.now() + RESTART_EVERY_MS;
       }
@@ -112,6 +127,7 @@ async function main(): Promise<void> {
         2,
       ),
     );
+    if (logDir) console.log(`data dir: ${fleet.dataDir}\nagent logs: ${logDir}\ndashboard logs, in order:\n${dashboardLogs.join('\n')}`);
     process.exitCode = clean ? 0 : 1;
   } finally {
     await fleet.close();

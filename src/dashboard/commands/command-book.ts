@@ -49,6 +49,12 @@ export class CommandBook {
   /** Commands waiting for their host, oldest first. */
   private readonly queuedByHost = new Map<string, CommandRecord[]>();
   private readonly endedListeners: ((record: CommandRecord) => void)[] = [];
+  private readonly requeuedListeners: ((record: CommandRecord) => void)[] = [];
+  /**
+   * When each running command went out to its agent. A command is `running` from the moment its
+   * record is written, a little before it is sent; until then it has no entry here.
+   */
+  private readonly sentAt = new Map<string, number>();
   /** Ids of finished commands in memory, oldest first. */
   private readonly finishedIds: string[] = [];
   /** Told when a host's running command changes, so the host is published again. */
@@ -63,8 +69,11 @@ export class CommandBook {
     // Oldest first, so that a newer running command of the same host wins.
     for (const record of [...records].sort((a, b) => a.created_at - b.created_at)) {
       this.byId.set(record.id, record);
-      if (record.status === 'running') this.setRunning(record);
-      else if (record.status === 'queued') this.enqueue(record);
+      if (record.status === 'running') {
+        this.setRunning(record);
+        // Whether it reached the agent before the restart is for the agent's next register to tell.
+        this.sentAt.set(record.id, record.started_at ?? record.created_at);
+      } else if (record.status === 'queued') this.enqueue(record);
       else this.finishedIds.push(record.id);
     }
   }
@@ -90,6 +99,21 @@ export class CommandBook {
   /** Told after a command ended, whatever the reason. */
   onEnded(listener: (record: CommandRecord) => void): void {
     this.endedListeners.push(listener);
+  }
+
+  /** Told after a running command went back to its host's queue. */
+  onRequeued(listener: (record: CommandRecord) => void): void {
+    this.requeuedListeners.push(listener);
+  }
+
+  /** The command went out to its agent. */
+  markSent(record: CommandRecord, now = Date.now()): void {
+    if (record.status === 'running') this.sentAt.set(record.id, now);
+  }
+
+  /** When the running command went out to its agent; undefined while it has not. */
+  sentAtOf(record: CommandRecord): number | undefined {
+    return this.sentAt.get(record.id);
   }
 
   /** Running and recent commands, newest first, for `init`. */
@@ -129,6 +153,23 @@ export class CommandBook {
   }
 
   /**
+   * A running command that its agent cannot have started goes back to its host's queue, where its
+   * age puts it first, to be sent again. It keeps its id, so whoever follows it loses nothing.
+   */
+  requeue(record: CommandRecord, why: string): void {
+    if (record.status !== 'running') return;
+    if (this.runningByHost.get(record.host_id) === record) this.runningByHost.delete(record.host_id);
+    this.sentAt.delete(record.id);
+    record.status = 'queued';
+    record.started_at = null;
+    this.enqueue(record);
+    this.persistAndPublish(record);
+    this.hostChanged(record.host_id);
+    this.events.record('warn', `${record.command} on ${record.host_id} goes again: ${why}`, record.host_id);
+    for (const listener of this.requeuedListeners) listener(record);
+  }
+
+  /**
    * Ends a command. A command that already ended stays as it was (a duplicate or late report changes
    * nothing), except `lost`, which only meant "we do not know": a real report settles it.
    */
@@ -137,6 +178,7 @@ export class CommandBook {
     if (record.status === 'lost' && outcome.status === 'lost') return false;
     const wasRunning = this.runningByHost.get(record.host_id) === record;
     this.dequeue(record);
+    this.sentAt.delete(record.id);
     record.status = outcome.status;
     record.exit_code = outcome.exit_code;
     record.message = outcome.message;

@@ -47,6 +47,8 @@ export type DispatchResult =
 
 export class Dispatcher {
   private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** The latest delivery of each command waiting for its record to be written; an older one is void. */
+  private readonly deliveries = new Map<string, object>();
 
   constructor(
     private readonly fleet: Fleet,
@@ -59,7 +61,13 @@ export class Dispatcher {
   ) {
     commands.onEnded((record) => {
       this.clearTimer(record.id);
+      this.deliveries.delete(record.id);
       this.sendNext(record.host_id);
+    });
+    // Back in the queue: it waits with its expiry clock, and goes first when the host can take it.
+    commands.onRequeued((record) => {
+      this.deliveries.delete(record.id);
+      this.arm(record);
     });
     // After a restart the clocks go on from when the commands were made and started.
     for (const record of commands.active()) this.arm(record);
@@ -130,9 +138,15 @@ export class Dispatcher {
     // The host gets the command once its record is on disk: a dashboard that dies in between must
     // not come back knowing nothing of a command a host runs (its output would have nowhere to go).
     // Its time limit counts from then: a slow disk must not use up a command's time before it runs.
+    // A command put back in the queue meanwhile (its agent reconnected) goes out on the new socket.
+    const delivery = {};
+    this.deliveries.set(record.id, delivery);
     afterRecorded(this.store, () => {
+      if (this.deliveries.get(record.id) !== delivery) return;
+      this.deliveries.delete(record.id);
       if (record.status !== 'running') return;
-      agent.send(message);
+      if (!agent.send(message)) return this.commands.requeue(record, 'its agent disconnected before it was sent');
+      this.commands.markSent(record);
       this.arm(record, Date.now(), Date.now());
     });
   }

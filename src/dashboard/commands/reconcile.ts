@@ -3,6 +3,12 @@
 // A v1 agent says in `register` what it still runs. A v0 agent only says it in the `pending_command`
 // of its heartbeats, so for it the first heartbeat after a register decides. A command the agent no
 // longer runs, and never reported the end of, is `lost`: the dashboard does not know how it ended.
+//
+// Unless the agent cannot have started it: then the command goes back to the queue and out again.
+// That is the case when the dashboard had not yet sent it (its record was still being written), and,
+// for a v1 agent, when the agent does not name it and no line of its output ever came. A v1 agent
+// names the command it took until that command's status is confirmed, so a command it took either
+// ended with its status on record or is named; what is neither never reached it.
 import { RECONNECTING_COMMANDS, isCommandName } from '../../protocol/constants.js';
 import type { RunningCommand } from '../../protocol/agent.js';
 import type { CommandBook } from './command-book.js';
@@ -14,6 +20,8 @@ export const HEARTBEAT_SETTLE_MIN_MS = 10_000;
 
 const LOST_AFTER_RECONNECT = 'the agent reconnected without running it and never reported its end';
 const LOST_IDLE = 'the agent reports that nothing runs and never reported its end';
+const NOT_SENT = 'its agent reconnected before it was sent';
+const NOT_RECEIVED = 'its agent reconnected without having received it';
 
 export interface HostCommandWatch {
   /** v0: the next heartbeat decides whether the running command survived the reconnect. */
@@ -34,18 +42,23 @@ export function reconcileAfterRegister(
 ): void {
   watch.idleHeartbeats = 0;
   watch.awaitingHeartbeat = false;
-  const current = book.runningFor(hostId);
+  let current = book.runningFor(hostId);
   if (current && isCommandName(current.command) && RECONNECTING_COMMANDS.has(current.command)) {
     // restart and reboot are done exactly when the agent is back.
     book.finish(current, { status: 'succeeded', exit_code: null, message: 'the agent is back' });
     return;
+  }
+  if (current && book.sentAtOf(current) === undefined) {
+    book.requeue(current, NOT_SENT);
+    current = undefined;
   }
   if (running === undefined) {
     watch.awaitingHeartbeat = current !== undefined;
     return;
   }
   if (current && current.id !== running?.command_id) {
-    book.finish(current, { status: 'lost', exit_code: null, message: LOST_AFTER_RECONNECT });
+    if (current.output_lines === 0 && current.agent_seq_next === 0) book.requeue(current, NOT_RECEIVED);
+    else book.finish(current, { status: 'lost', exit_code: null, message: LOST_AFTER_RECONNECT });
   }
   if (running && running.command_id !== current?.id) {
     // A command given up as lost that the agent says it still runs is running after all.
@@ -64,9 +77,11 @@ export function reconcileWithHeartbeat(
   now = Date.now(),
 ): void {
   const current = book.runningFor(hostId);
+  // A command still on its way to the agent is not judged by what the agent says it runs.
+  const sentAt = current ? book.sentAtOf(current) : undefined;
   const awaiting = watch.awaitingHeartbeat;
   watch.awaitingHeartbeat = false;
-  if (!current || pendingCommand) {
+  if (!current || sentAt === undefined || pendingCommand) {
     watch.idleHeartbeats = 0;
     return;
   }
@@ -75,7 +90,7 @@ export function reconcileWithHeartbeat(
     return;
   }
   const settleMs = Math.max(HEARTBEAT_SETTLE_MIN_MS, 2 * heartbeatIntervalS * 1000);
-  if (now - (current.started_at ?? now) < settleMs) return;
+  if (now - sentAt < settleMs) return;
   watch.idleHeartbeats += 1;
   if (watch.idleHeartbeats >= IDLE_HEARTBEATS_BEFORE_LOST) {
     watch.idleHeartbeats = 0;

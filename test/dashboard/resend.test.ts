@@ -1,0 +1,41 @@
+// A command its agent never had goes out again instead of being given up as lost: here, the agent
+// reconnects while the command's record is still being written, so it was never sent.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { login, sendCommand, startTestDashboard } from '../helpers/dashboard.js';
+import { connectAgent } from '../helpers/sockets.js';
+
+test('a command whose agent reconnects before it was sent goes out on the new connection', async () => {
+  // Writes gather for three seconds: the command is running on record but not yet on its way.
+  const t = await startTestDashboard({ NIXFLEET_STORE_FLUSH_INTERVAL: '3s' });
+  try {
+    const session = await login(t.url);
+    const book = t.dashboard.context.hub.parts.commands;
+    const first = await connectAgent(t.wsUrl, 'slow-disk', { protocol_version: 1, running: null });
+    const accepted = sendCommand(t.url, session, 'slow-disk', 'switch');
+    while (!book.runningFor('slow-disk')) await new Promise((resolve) => setTimeout(resolve, 10));
+    const id = book.runningFor('slow-disk')?.id ?? '';
+    assert.equal(book.sentAtOf(book.get(id)!), undefined, 'the record is still being written');
+
+    await first.close();
+    const second = await connectAgent(t.wsUrl, 'slow-disk', { protocol_version: 1, running: null });
+    const { status, body } = await accepted;
+    assert.equal(status, 202);
+    assert.equal(body.command_id, id);
+    const command = await second.next('command');
+    assert.deepEqual(command.payload, { command: 'switch', command_id: id });
+    assert.deepEqual(first.ofType('command'), [], 'nothing went to the closed connection');
+    assert.equal(book.get(id)?.status, 'running');
+    assert.ok(book.sentAtOf(book.get(id)!) !== undefined);
+
+    // The agent runs it and reports it as usual.
+    second.send('output', { command_id: id, lines: [{ seq: 0, stream: 'stdout', line: 'activating' }] });
+    second.send('status', { status: 'ok', command: 'switch', command_id: id, exit_code: 0, message: 'switched' });
+    while (book.get(id)?.status === 'running') await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.equal(book.get(id)?.status, 'succeeded');
+    assert.equal(book.get(id)?.output_lines, 1);
+    await second.close();
+  } finally {
+    await t.close();
+  }
+});
