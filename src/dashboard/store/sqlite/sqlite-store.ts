@@ -366,10 +366,12 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    const began = Date.now();
     const flushed = this.flush();
     const timedOut = new Promise<void>((resolve) => setTimeout(resolve, CLOSE_TIMEOUT_MS).unref());
     await Promise.race([flushed, timedOut]);
     if (this.inFlight.size > 0) this.log.error({ batches: this.inFlight.size }, 'closing with unwritten storage batches');
+    const flushMs = Date.now() - began;
     this.closed = true;
     const worker = this.worker;
     const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
@@ -377,6 +379,8 @@ export class SqliteStore implements Store {
     const stuck = setTimeout(() => void worker.terminate(), CLOSE_TIMEOUT_MS);
     await exited;
     clearTimeout(stuck);
+    const writerMs = Date.now() - began;
     this.db.close();
+    this.log.info({ flushMs, writerMs, closeMs: Date.now() - began }, 'storage closed');
   }
 }
