@@ -4,7 +4,7 @@
 // dashboard was unreachable): that is what `register` and heartbeats report, so the dashboard keeps
 // waiting for the status instead of giving the command up as lost.
 import type { Logger } from 'pino';
-import type { AgentToDashboardMessage, KillCommandPayload, RunningCommand } from '../protocol/agent.js';
+import type { AgentToDashboardMessage, KillCommandPayload, RunningCommand, StatusPayload } from '../protocol/agent.js';
 import type { AgentConfig } from './config.js';
 import type { Outbox, CommandReport } from './output/outbox.js';
 import type { PersistedRun, RunState } from './state.js';
@@ -45,8 +45,13 @@ interface Active {
 
 type Body = (run: CommandRun) => Promise<CommandOutcome>;
 
+/** Final statuses of commands reported by this agent process, kept to answer a command sent again. */
+export const FINISHED_KEPT = 32;
+
 export class CommandDesk {
   private active: Active | null = null;
+  /** The final status of each command this process reported, oldest first, by id. */
+  private readonly finished = new Map<string, StatusPayload>();
   /** Counts connections; a command deferred on one connection is not started on the next. */
   private connectionEpoch = 0;
 
@@ -67,6 +72,18 @@ export class CommandDesk {
     if (name === 'restart') return this.restart();
     if (name === 'reboot') return void this.reboot(commandId);
     const active = this.active;
+    // A command this agent already has is never run twice. The dashboard sends a command again
+    // only when it believes the agent never had it; if it is wrong, it gets the truth instead.
+    if (active?.id === commandId) {
+      this.parts.log.warn({ command_id: commandId }, 'the dashboard sent a command that runs here already; ignored');
+      return;
+    }
+    const reported = this.finished.get(commandId);
+    if (reported) {
+      this.parts.log.warn({ command_id: commandId }, 'the dashboard sent a command that ran here already; its status goes again');
+      this.parts.sendTransient({ type: 'status', payload: reported });
+      return;
+    }
     if (active?.report.status) {
       // The previous command is over; only its report is outstanding (the status, or the proof of
       // its delivery). The dashboard sent the next command because it has (or is about to have)
@@ -149,10 +166,19 @@ export class CommandDesk {
     await report.delivered;
     state.clear(persisted);
     this.active = null;
+    if (report.status) this.remember(id, report.status);
     log.info({ command: name, command_id: id, status: outcome.status }, 'command reported');
     if (outcome.status === 'ok' && options.definition?.restartsAgent && this.parts.config.restartAfterSwitch) {
       log.info('restarting after the switch, so that the new agent version runs');
       this.parts.exit(RESTART_EXIT_CODE);
+    }
+  }
+
+  private remember(id: string, status: StatusPayload): void {
+    this.finished.set(id, status);
+    for (const id of this.finished.keys()) {
+      if (this.finished.size <= FINISHED_KEPT) break;
+      this.finished.delete(id);
     }
   }
 

@@ -98,6 +98,29 @@ test('a command sent while another runs is refused by the agent with command_rej
   assert.ok(updateId);
 });
 
+test('a command sent again is never run twice: ignored while it runs, answered with its status after', async () => {
+  fleet.tools.set('nix', { lines: 3, spawnChild: true, sleepS: 300 });
+  const { id, pids } = await startLongCommand('update');
+  const nixRuns = () => fleet.tools.calls().filter((c) => c.startsWith('nix')).length;
+  const runs = nixRuns();
+  // The same command once more, as a dashboard that wrongly believed the agent never had it would send it.
+  const sendAgain = () => fleet.t.dashboard.context.hub.agentFor(HOST)?.send({ type: 'command', payload: { command: 'update', command_id: id } });
+  assert.equal(sendAgain(), true);
+  await fleet.send(HOST, 'stop');
+  const stopped = await fleet.ended(id);
+  assert.equal(stopped.status, 'stopped', `${stopped.status}: ${stopped.message}`);
+  await allGone(pids);
+  assert.equal(nixRuns(), runs, 'the command ran once');
+
+  // Once reported, a command sent again is not run either; a pull after it goes through as usual.
+  fleet.tools.set('nix', { lines: 3 });
+  assert.equal(sendAgain(), true);
+  const pull = await fleet.ended(await fleet.send(HOST, 'pull'));
+  assert.equal(pull.status, 'succeeded', pull.message);
+  assert.equal(nixRuns(), runs, 'the command ran once');
+  assert.equal(fleet.command(id)?.status, 'stopped');
+});
+
 test('an agent told to stop (SIGTERM) stops its running command and reports it before it exits', async () => {
   fleet.tools.set('nix', { lines: 3, spawnChild: true, sleepS: 300 });
   const { id, pids } = await startLongCommand('update');

@@ -39,3 +39,57 @@ test('a command whose agent reconnects before it was sent goes out on the new co
     await t.close();
   }
 });
+
+test('stop for a command still waiting to be sent stops it there: the agent never gets it', async () => {
+  const t = await startTestDashboard({ NIXFLEET_STORE_FLUSH_INTERVAL: '3s' });
+  try {
+    const session = await login(t.url);
+    const book = t.dashboard.context.hub.parts.commands;
+    const agent = await connectAgent(t.wsUrl, 'stopped-early', { protocol_version: 1, running: null });
+    const accepted = sendCommand(t.url, session, 'stopped-early', 'switch');
+    while (!book.runningFor('stopped-early')) await new Promise((resolve) => setTimeout(resolve, 10));
+    const stop = await sendCommand(t.url, session, 'stopped-early', 'stop');
+    assert.equal(stop.status, 202);
+    const { body } = await accepted;
+    const id = String(body.command_id);
+    assert.equal(book.get(id)?.status, 'stopped');
+    assert.match(book.get(id)?.message ?? '', /before it was sent/);
+    // The agent got the stop and nothing else: a ping's pong comes after every frame sent before it.
+    await agent.barrier();
+    assert.deepEqual(agent.ofType('command').map((m) => m.payload.command), ['stop']);
+    assert.equal(book.runningFor('stopped-early'), undefined);
+    await agent.close();
+  } finally {
+    await t.close();
+  }
+});
+
+test('a command its agent names again after it was given up as lost is not sent a second time', async () => {
+  const t = await startTestDashboard();
+  try {
+    const session = await login(t.url);
+    const book = t.dashboard.context.hub.parts.commands;
+    let agent = await connectAgent(t.wsUrl, 'named', { protocol_version: 1, running: null });
+    const { body } = await sendCommand(t.url, session, 'named', 'switch');
+    const id = String(body.command_id);
+    await agent.next('command');
+    agent.send('output', { command_id: id, lines: [{ seq: 0, stream: 'stdout', line: 'activating' }] });
+    await agent.close();
+    // Back without naming it: lost. Back again naming it: running after all.
+    agent = await connectAgent(t.wsUrl, 'named', { protocol_version: 1, running: null });
+    assert.equal(book.get(id)?.status, 'lost');
+    await agent.close();
+    const running = { command_id: id, command: 'switch', pid: 4242 };
+    agent = await connectAgent(t.wsUrl, 'named', { protocol_version: 1, running });
+    assert.equal(book.get(id)?.status, 'running');
+    await agent.close();
+    // Once more: still running, and the agent, which has it, is not sent it again.
+    agent = await connectAgent(t.wsUrl, 'named', { protocol_version: 1, running });
+    await agent.barrier();
+    assert.equal(book.get(id)?.status, 'running');
+    assert.deepEqual(agent.ofType('command'), []);
+    await agent.close();
+  } finally {
+    await t.close();
+  }
+});

@@ -80,6 +80,22 @@ export class TestSocket {
     });
   }
 
+  /** Resolves on the pong of a ping sent now: the server has sent everything it sent before that pong. */
+  barrier(timeoutMs = WAIT_MS): Promise<void> {
+    const id = `barrier-${Math.random()}`;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no pong within ${timeoutMs} ms`)), timeoutMs);
+      const onPong = (data: Buffer) => {
+        if (data.toString() !== id) return;
+        clearTimeout(timer);
+        this.ws.off('pong', onPong);
+        resolve();
+      };
+      this.ws.on('pong', onPong);
+      this.ws.ping(id);
+    });
+  }
+
   ofType(type: string): Message[] {
     return this.messages.filter((m) => m.type === type);
   }

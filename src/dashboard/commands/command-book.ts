@@ -50,6 +50,7 @@ export class CommandBook {
   private readonly queuedByHost = new Map<string, CommandRecord[]>();
   private readonly endedListeners: ((record: CommandRecord) => void)[] = [];
   private readonly requeuedListeners: ((record: CommandRecord) => void)[] = [];
+  private readonly revivedListeners: ((record: CommandRecord) => void)[] = [];
   /**
    * When each running command went out to its agent. A command is `running` from the moment its
    * record is written, a little before it is sent; until then it has no entry here.
@@ -106,6 +107,11 @@ export class CommandBook {
     this.requeuedListeners.push(listener);
   }
 
+  /** Told after a command given up as lost turned out to be running. */
+  onRevived(listener: (record: CommandRecord) => void): void {
+    this.revivedListeners.push(listener);
+  }
+
   /** The command went out to its agent. */
   markSent(record: CommandRecord, now = Date.now()): void {
     if (record.status === 'running') this.sentAt.set(record.id, now);
@@ -150,6 +156,14 @@ export class CommandBook {
     this.setRunning(record);
     this.persistAndPublish(record);
     this.hostChanged(record.host_id);
+  }
+
+  /** A command given up as lost that its agent says it runs: it runs, and the agent has had it. */
+  revive(record: CommandRecord, now = Date.now()): void {
+    if (record.status !== 'lost') return;
+    this.start(record, now);
+    this.sentAt.set(record.id, record.started_at ?? now);
+    for (const listener of this.revivedListeners) listener(record);
   }
 
   /**

@@ -69,6 +69,8 @@ export class Dispatcher {
       this.deliveries.delete(record.id);
       this.arm(record);
     });
+    // Running after all: its time limit counts from when it first started.
+    commands.onRevived((record) => this.arm(record));
     // After a restart the clocks go on from when the commands were made and started.
     for (const record of commands.active()) this.arm(record);
   }
@@ -130,8 +132,15 @@ export class Dispatcher {
     const message: DashboardToAgentMessage = { type: 'command', payload: { command: record.command as CommandName, command_id: record.id } };
     if (isCommandName(record.command) && INTERRUPT_COMMANDS.has(record.command)) {
       // stop is a signal, not a job: done once the agent has it; the command it ends reports `stopped`.
+      // It goes at once, so it would overtake a command still waiting for its record to be written:
+      // that one is not sent at all.
+      const unsent = this.commands.runningFor(record.host_id);
       agent.send(message);
       this.commands.finish(record, { status: 'succeeded', exit_code: null, message: 'delivered to the agent' });
+      if (unsent && this.commands.sentAtOf(unsent) === undefined) {
+        this.deliveries.delete(unsent.id);
+        this.commands.finish(unsent, { status: 'stopped', exit_code: null, message: `stopped by ${record.command} ${record.id} before it was sent` });
+      }
       return;
     }
     this.commands.start(record);

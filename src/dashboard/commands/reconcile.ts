@@ -43,14 +43,14 @@ export function reconcileAfterRegister(
   watch.idleHeartbeats = 0;
   watch.awaitingHeartbeat = false;
   let current = book.runningFor(hostId);
+  if (current && book.sentAtOf(current) === undefined && running?.command_id !== current.id) {
+    book.requeue(current, NOT_SENT);
+    current = undefined;
+  }
   if (current && isCommandName(current.command) && RECONNECTING_COMMANDS.has(current.command)) {
     // restart and reboot are done exactly when the agent is back.
     book.finish(current, { status: 'succeeded', exit_code: null, message: 'the agent is back' });
     return;
-  }
-  if (current && book.sentAtOf(current) === undefined) {
-    book.requeue(current, NOT_SENT);
-    current = undefined;
   }
   if (running === undefined) {
     watch.awaitingHeartbeat = current !== undefined;
@@ -63,7 +63,7 @@ export function reconcileAfterRegister(
   if (running && running.command_id !== current?.id) {
     // A command given up as lost that the agent says it still runs is running after all.
     const reported = book.get(running.command_id);
-    if (reported?.host_id === hostId && reported.status === 'lost') book.start(reported);
+    if (reported?.host_id === hostId && reported.status === 'lost') book.revive(reported);
   }
 }
 
