@@ -13,6 +13,7 @@ const LINES_PER_COMMAND = 300;
 const DISPATCH_EVERY_MS = 2_000;
 const RESTART_EVERY_MS = 60_000;
 const DOWN_MS = 2_000;
+const MIN_UPTIME_MS = 15_000;
 const DRAIN_TIMEOUT_MS = 5 * 60_000;
 
 function arg(name: string, fallback: number): number {
@@ -107,7 +108,8 @@ async function main(): Promise<void> {
         await fleet.startDashboard();
         dashboardLogs.push(fleet.dashboard.logFile);
         restarts++;
-        nextRestart = Date.now() + RESTART_EVERY_MS;
+        // Restarts keep to the minute on the clock, however long one took, with some uptime between.
+        nextRestart = Math.max(nextRestart + RESTART_EVERY_MS, Date.now() + MIN_UPTIME_MS);
       }
       await new Promise((r) => setTimeout(r, DISPATCH_EVERY_MS));
     }
