@@ -176,9 +176,9 @@ export class CommandDesk {
 
   private remember(id: string, status: StatusPayload): void {
     this.finished.set(id, status);
-    for (const id of this.finished.keys()) {
+    for (const oldest of this.finished.keys()) {
       if (this.finished.size <= FINISHED_KEPT) break;
-      this.finished.delete(id);
+      this.finished.delete(oldest);
     }
   }
 
