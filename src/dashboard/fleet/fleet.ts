@@ -259,7 +259,15 @@ export class Fleet {
 
   private expire(entry: HostEntry): void {
     entry.presenceTimer = null;
-    if (entry.record.status === 'offline') return;
+    // After the dashboard itself stalled, due timers run before the frames that came meanwhile are
+    // read. Decide once they are (a heartbeat among them re-arms the timer): a host is not judged
+    // by time in which the dashboard could not listen.
+    setImmediate(() => this.goOffline(entry));
+  }
+
+  private goOffline(entry: HostEntry): void {
+    if (this.stopped || entry.presenceTimer !== null || entry.record.status === 'offline') return;
+    if (this.hosts.get(entry.record.id) !== entry) return;
     entry.record.status = 'offline';
     this.store.putHost(entry.record);
     this.publish(entry.record.id);

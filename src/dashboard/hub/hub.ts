@@ -54,7 +54,11 @@ export class Hub {
   ) {
     this.keepalive = setInterval(() => {
       this.lastKeepaliveAt = Date.now();
-      for (const peer of this.peers) peer.ping();
+      // Once the frames that came while the hub was busy are read: a peer whose pong waited in the
+      // socket behind a stall of the hub is not dead.
+      setImmediate(() => {
+        for (const peer of this.peers) peer.ping();
+      });
     }, limits.pingIntervalMs);
   }
 
