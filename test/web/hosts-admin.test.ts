@@ -61,8 +61,13 @@ async function shownToken(dialog: Locator): Promise<string> {
 const focusedText = (page: Page) => page.evaluate('document.activeElement?.textContent ?? ""');
 const focusedName = (page: Page) => page.evaluate('document.activeElement?.getAttribute("name") ?? ""');
 
-/** Whether the token is anywhere the page keeps things: its DOM, sessionStorage, localStorage. */
+/**
+ * Whether the token is anywhere the page keeps things: its DOM, sessionStorage, localStorage. Asked
+ * after the next frame: the page renders its changes on animation frames, and a closed dialog's
+ * content leaves with the first render after the close.
+ */
 async function pageHolds(page: Page, token: string): Promise<boolean> {
+  await page.evaluate('new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)))');
   const kept = await page.evaluate('document.documentElement.outerHTML + JSON.stringify(sessionStorage) + JSON.stringify(localStorage)');
   return String(kept).includes(token);
 }
