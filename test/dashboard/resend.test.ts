@@ -4,18 +4,27 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { login, sendCommand, startTestDashboard } from '../helpers/dashboard.js';
 import { connectAgent } from '../helpers/sockets.js';
+import { waitFor } from '../agent/support/fleet.js';
+
+/**
+ * A dashboard whose writes gather for three seconds, a v1 agent for `host`, and a `switch` for it
+ * that is running on record but not yet on its way (its 202 comes once it is written).
+ */
+async function switchBeingWritten(host: string) {
+  const t = await startTestDashboard({ NIXFLEET_STORE_FLUSH_INTERVAL: '3s' });
+  const session = await login(t.url);
+  const book = t.dashboard.context.hub.parts.commands;
+  const agent = await connectAgent(t.wsUrl, host, { protocol_version: 1, running: null });
+  const accepted = sendCommand(t.url, session, host, 'switch');
+  const record = await waitFor(() => book.runningFor(host), `the switch for ${host} to be running`);
+  return { t, session, book, agent, accepted, record };
+}
 
 test('a command whose agent reconnects before it was sent goes out on the new connection', async () => {
-  // Writes gather for three seconds: the command is running on record but not yet on its way.
-  const t = await startTestDashboard({ NIXFLEET_STORE_FLUSH_INTERVAL: '3s' });
+  const { t, book, agent: first, accepted, record } = await switchBeingWritten('slow-disk');
   try {
-    const session = await login(t.url);
-    const book = t.dashboard.context.hub.parts.commands;
-    const first = await connectAgent(t.wsUrl, 'slow-disk', { protocol_version: 1, running: null });
-    const accepted = sendCommand(t.url, session, 'slow-disk', 'switch');
-    while (!book.runningFor('slow-disk')) await new Promise((resolve) => setTimeout(resolve, 10));
-    const id = book.runningFor('slow-disk')?.id ?? '';
-    assert.equal(book.sentAtOf(book.get(id)!), undefined, 'the record is still being written');
+    const id = record.id;
+    assert.equal(book.sentAtOf(record), undefined, 'the record is still being written');
 
     await first.close();
     const second = await connectAgent(t.wsUrl, 'slow-disk', { protocol_version: 1, running: null });
@@ -26,12 +35,12 @@ test('a command whose agent reconnects before it was sent goes out on the new co
     assert.deepEqual(command.payload, { command: 'switch', command_id: id });
     assert.deepEqual(first.ofType('command'), [], 'nothing went to the closed connection');
     assert.equal(book.get(id)?.status, 'running');
-    assert.ok(book.sentAtOf(book.get(id)!) !== undefined);
+    assert.ok(book.sentAtOf(record) !== undefined, 'it went out');
 
     // The agent runs it and reports it as usual.
     second.send('output', { command_id: id, lines: [{ seq: 0, stream: 'stdout', line: 'activating' }] });
     second.send('status', { status: 'ok', command: 'switch', command_id: id, exit_code: 0, message: 'switched' });
-    while (book.get(id)?.status === 'running') await new Promise((resolve) => setTimeout(resolve, 10));
+    await waitFor(() => book.get(id)?.status !== 'running', 'the switch to end');
     assert.equal(book.get(id)?.status, 'succeeded');
     assert.equal(book.get(id)?.output_lines, 1);
     await second.close();
@@ -41,13 +50,8 @@ test('a command whose agent reconnects before it was sent goes out on the new co
 });
 
 test('stop for a command still waiting to be sent stops it there: the agent never gets it', async () => {
-  const t = await startTestDashboard({ NIXFLEET_STORE_FLUSH_INTERVAL: '3s' });
+  const { t, session, book, agent, accepted } = await switchBeingWritten('stopped-early');
   try {
-    const session = await login(t.url);
-    const book = t.dashboard.context.hub.parts.commands;
-    const agent = await connectAgent(t.wsUrl, 'stopped-early', { protocol_version: 1, running: null });
-    const accepted = sendCommand(t.url, session, 'stopped-early', 'switch');
-    while (!book.runningFor('stopped-early')) await new Promise((resolve) => setTimeout(resolve, 10));
     const stop = await sendCommand(t.url, session, 'stopped-early', 'stop');
     assert.equal(stop.status, 202);
     const { body } = await accepted;

@@ -16,14 +16,14 @@ const DOWN_MS = 2_000;
 const MIN_UPTIME_MS = 15_000;
 const DRAIN_TIMEOUT_MS = 5 * 60_000;
 
-function arg(name: string, fallback: number): number {
-  const index = process.argv.indexOf(`--${name}`);
-  return index >= 0 ? Number(process.argv[index + 1]) : fallback;
-}
-
 function textArg(name: string): string | null {
   const index = process.argv.indexOf(`--${name}`);
   return index >= 0 ? (process.argv[index + 1] ?? null) : null;
+}
+
+function arg(name: string, fallback: number): number {
+  const text = textArg(name);
+  return text === null ? fallback : Number(text);
 }
 
 interface Verdict {

@@ -49,8 +49,7 @@ export class CommandBook {
   /** Commands waiting for their host, oldest first. */
   private readonly queuedByHost = new Map<string, CommandRecord[]>();
   private readonly endedListeners: ((record: CommandRecord) => void)[] = [];
-  private readonly requeuedListeners: ((record: CommandRecord) => void)[] = [];
-  private readonly revivedListeners: ((record: CommandRecord) => void)[] = [];
+  private readonly reopenedListeners: ((record: CommandRecord) => void)[] = [];
   /**
    * When each running command went out to its agent. A command is `running` from the moment its
    * record is written, a little before it is sent; until then it has no entry here.
@@ -102,14 +101,12 @@ export class CommandBook {
     this.endedListeners.push(listener);
   }
 
-  /** Told after a running command went back to its host's queue. */
-  onRequeued(listener: (record: CommandRecord) => void): void {
-    this.requeuedListeners.push(listener);
-  }
-
-  /** Told after a command given up as lost turned out to be running. */
-  onRevived(listener: (record: CommandRecord) => void): void {
-    this.revivedListeners.push(listener);
+  /**
+   * Told after a command changed course without ending: a running one went back to its host's
+   * queue, or one given up as lost turned out to be running. Its clock is to be set again.
+   */
+  onReopened(listener: (record: CommandRecord) => void): void {
+    this.reopenedListeners.push(listener);
   }
 
   /** The command went out to its agent. */
@@ -163,7 +160,7 @@ export class CommandBook {
     if (record.status !== 'lost') return;
     this.start(record, now);
     this.sentAt.set(record.id, record.started_at ?? now);
-    for (const listener of this.revivedListeners) listener(record);
+    for (const listener of this.reopenedListeners) listener(record);
   }
 
   /**
@@ -180,7 +177,7 @@ export class CommandBook {
     this.persistAndPublish(record);
     this.hostChanged(record.host_id);
     this.events.record('warn', `${record.command} on ${record.host_id} goes again: ${why}`, record.host_id);
-    for (const listener of this.requeuedListeners) listener(record);
+    for (const listener of this.reopenedListeners) listener(record);
   }
 
   /**

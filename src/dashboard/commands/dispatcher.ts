@@ -64,13 +64,12 @@ export class Dispatcher {
       this.deliveries.delete(record.id);
       this.sendNext(record.host_id);
     });
-    // Back in the queue: it waits with its expiry clock, and goes first when the host can take it.
-    commands.onRequeued((record) => {
+    // Back in the queue, it waits with its expiry clock and goes first when the host can take it;
+    // running after all, its time limit counts from when it first started.
+    commands.onReopened((record) => {
       this.deliveries.delete(record.id);
       this.arm(record);
     });
-    // Running after all: its time limit counts from when it first started.
-    commands.onRevived((record) => this.arm(record));
     // After a restart the clocks go on from when the commands were made and started.
     for (const record of commands.active()) this.arm(record);
   }
