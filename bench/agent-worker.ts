@@ -1,10 +1,12 @@
 // Simulated agents in a worker thread: they connect, register, heartbeat, take the command the
 // benchmark sends each of them and stream numbered output for it, stamped with the time it was sent.
+// With a `commandRun` they run every command they get by themselves instead (a rollout's steps):
+// lines over a short time, then `status` ok, and they keep a log of what they received and when.
 import os from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import { connectLite, type LiteSocket } from './lite-socket.js';
 import { nowMs } from './histogram.js';
-import type { AgentWorkerReply, AgentWorkerRequest, AgentWorkerStart, AgentWorkerStream } from './messages.js';
+import type { AgentWorkerReply, AgentWorkerRequest, AgentWorkerStart, AgentWorkerStream, CommandRecord, CommandRun } from './messages.js';
 
 const port = parentPort;
 if (!port) throw new Error('agent-worker must run as a worker');
@@ -30,6 +32,16 @@ interface SimAgent {
   open: boolean;
   commandId: string | null;
   seq: number;
+  /** The name of the command it has, as heartbeats report it (null: nothing runs). */
+  running: string | null;
+  /** With a commandRun: every command received, and the one running now. */
+  log: CommandRecord[];
+  current: CommandRecord | null;
+}
+
+interface CommandMessage {
+  command: string;
+  command_id: string;
 }
 
 const agents: SimAgent[] = [];
@@ -46,17 +58,22 @@ async function connectOne(start: AgentWorkerStart, hostname: string): Promise<Si
   let agent: SimAgent | null = null;
   const socket = await connectLite(start.wsUrl, { authorization: `Bearer ${start.token}` }, {
     onText: (payload) => {
-      const message = JSON.parse(payload.toString()) as { type: string; payload: { command_id?: string } };
+      const message = JSON.parse(payload.toString()) as { type: string; payload: Partial<CommandMessage> };
       if (message.type === 'registered') registered(true);
-      if (message.type === 'command' && message.payload.command_id && agent) {
-        agent.commandId = message.payload.command_id;
-        agent.seq = 0;
+      const { command, command_id: commandId } = message.payload;
+      if (message.type === 'command' && command && commandId && agent) {
         commandsSeen++;
+        if (start.commandRun) takeCommand(agent, { command, command_id: commandId }, start.commandRun);
+        else {
+          agent.commandId = commandId;
+          agent.running = command;
+          agent.seq = 0;
+        }
       }
     },
   }).catch(() => null);
   if (!socket) return null;
-  agent = { hostname, socket, open: true, commandId: null, seq: 0 };
+  agent = { hostname, socket, open: true, commandId: null, seq: 0, running: null, log: [], current: null };
   const self = agent;
   void socket.closed.then(() => {
     self.open = false;
@@ -100,7 +117,7 @@ function startHeartbeats(start: AgentWorkerStart): void {
       if (!agent.open) continue;
       const payload = {
         generation: `hb-${nowMs().toFixed(3)}`,
-        pending_command: agent.commandId ? 'switch' : null,
+        pending_command: agent.running,
         command_pid: null,
         metrics: { cpu: 1, ram: 2, swap: 0, load: 0.1 },
         update_status: null,
@@ -164,11 +181,74 @@ async function stream(request: AgentWorkerStream): Promise<void> {
   reply({ type: 'streamed', sent });
 }
 
+/** Agents running a command of their own (commandRun), moved on every batch interval. */
+const runningAgents = new Set<SimAgent>();
+let runTimer: NodeJS.Timeout | null = null;
+
+/**
+ * Takes a command as this repository's agent does: a repeat of the running one is ignored, a repeat
+ * of a finished one gets its status again, and another command while one runs is refused.
+ */
+function takeCommand(agent: SimAgent, message: CommandMessage, run: CommandRun): void {
+  const known = agent.log.find((record) => record.command_id === message.command_id);
+  if (known) {
+    known.repeats++;
+    if (known.endedAt !== null && !known.rejected) sendStatus(agent, known);
+    return;
+  }
+  const record: CommandRecord = { ...message, receivedAt: nowMs(), endedAt: null, lines: 0, rejected: false, repeats: 0 };
+  agent.log.push(record);
+  if (agent.current) {
+    record.rejected = true;
+    record.endedAt = record.receivedAt;
+    const payload = { reason: 'busy', current_command: agent.current.command, current_pid: null, command_id: message.command_id };
+    agent.socket.send(JSON.stringify({ type: 'command_rejected', payload }));
+    return;
+  }
+  agent.current = record;
+  agent.running = record.command;
+  runningAgents.add(agent);
+  runTimer ??= setInterval(() => runCommands(run), BATCH_INTERVAL_MS);
+}
+
+function sendStatus(agent: SimAgent, record: CommandRecord): void {
+  const payload = { status: 'ok', command: record.command, command_id: record.command_id, exit_code: 0, message: 'bench' };
+  agent.socket.send(JSON.stringify({ type: 'status', payload }));
+}
+
+/** Sends the lines each running command owes by the clock, and the status of those whose time is up. */
+function runCommands(run: CommandRun): void {
+  const now = nowMs();
+  for (const agent of runningAgents) {
+    const record = agent.current as CommandRecord;
+    const elapsed = now - record.receivedAt;
+    const due = Math.min(run.linesPerCommand, Math.floor((elapsed * run.linesPerCommand) / run.commandMs));
+    if (due > record.lines && agent.open) {
+      const lines = [];
+      for (let seq = record.lines; seq < due; seq++) lines.push({ seq, stream: 'stdout', line: line(run.lineBytes) });
+      agent.socket.send(JSON.stringify({ type: 'output', payload: { command_id: record.command_id, lines } }));
+      record.lines = due;
+    }
+    if (elapsed < run.commandMs) continue;
+    record.endedAt = nowMs();
+    if (agent.open) sendStatus(agent, record);
+    agent.current = null;
+    agent.running = null;
+    runningAgents.delete(agent);
+  }
+  if (runningAgents.size === 0 && runTimer) {
+    clearInterval(runTimer);
+    runTimer = null;
+  }
+}
+
 port.on('message', (request: AgentWorkerRequest) => {
   if (request.type === 'start') void connectAll(request);
   else if (request.type === 'stream') void stream(request);
+  else if (request.type === 'log') reply({ type: 'log', hosts: Object.fromEntries(agents.map((agent) => [agent.hostname, agent.log])) });
   else {
     if (heartbeatTimer) clearInterval(heartbeatTimer);
+    if (runTimer) clearInterval(runTimer);
     for (const agent of agents) agent.socket.terminate();
     reply({ type: 'stopped' });
   }

@@ -1,5 +1,6 @@
 // Simulated browsers in a worker thread: logged-in sockets that read everything the dashboard sends,
-// time every output line and heartbeat from its stamp, and count lines lost or out of order.
+// time every output line and heartbeat from its stamp, count lines lost or out of order, check that
+// state messages come with consecutive versions and without long silences, and say when a rollout ends.
 import { parentPort } from 'node:worker_threads';
 import { connectLite, type LiteSocket } from './lite-socket.js';
 import { Histogram, nowMs } from './histogram.js';
@@ -18,6 +19,14 @@ interface SimBrowser {
   /** The generation last seen per host: other updates repeat it, and only a new one times a heartbeat. */
   generations: Map<string, string>;
   closeCode: number | null;
+  /** The version of the last state message (or of init); -1 before init. */
+  version: number;
+  versioned: number;
+  versionGaps: number;
+  lastStateAt: number;
+  maxSilenceMs: number;
+  /** Rollouts this browser saw end. */
+  rolloutsEnded: Set<string>;
 }
 
 const browsers: SimBrowser[] = [];
@@ -97,6 +106,52 @@ function decodeHost(payload: Buffer): { id: string; generation: string } {
   return entry;
 }
 
+/**
+ * A state message ends with its version, `,"version":N}` (the dashboard serializes type, payload,
+ * version in that order), so the version is read from the last bytes without parsing the message.
+ */
+const VERSION_KEY = Buffer.from('"version":');
+const CLOSE_BRACE = 0x7d;
+
+function trailingVersion(payload: Buffer): number {
+  const end = payload.length - 1;
+  if (payload[end] !== CLOSE_BRACE) return NaN;
+  let start = end;
+  while (start > 0 && (payload[start - 1] as number) >= ZERO && (payload[start - 1] as number) <= ZERO + 9) start--;
+  const keyAt = start - VERSION_KEY.length;
+  if (start === end || keyAt < 0 || payload.compare(VERSION_KEY, 0, VERSION_KEY.length, keyAt, start) !== 0) return NaN;
+  return numberAt(payload, start);
+}
+
+/**
+ * A rollout_update starts `{"type":"rollout_update","payload":{"rollout":{"id":"…","status":"…"`: the
+ * record's first keys are its id and its status, so both are read there without parsing 300 hosts.
+ */
+const ROLLOUT_UPDATE_PREFIX = Buffer.from('{"type":"rollout_update","payload":{"rollout":{"id":"');
+const ROLLOUT_STATUS = Buffer.from('","status":"');
+const FINAL_ROLLOUT_STATUSES = new Set(['succeeded', 'failed', 'halted', 'cancelled']);
+
+function onRolloutUpdate(browser: SimBrowser, payload: Buffer, now: number): void {
+  const idAt = ROLLOUT_UPDATE_PREFIX.length;
+  const statusKeyAt = payload.indexOf(ROLLOUT_STATUS, idAt);
+  if (statusKeyAt < 0) return;
+  const statusAt = statusKeyAt + ROLLOUT_STATUS.length;
+  const rolloutId = payload.toString('latin1', idAt, statusKeyAt);
+  const status = payload.toString('latin1', statusAt, payload.indexOf(QUOTE, statusAt));
+  if (!FINAL_ROLLOUT_STATUSES.has(status) || browser.rolloutsEnded.has(rolloutId)) return;
+  browser.rolloutsEnded.add(rolloutId);
+  reply({ type: 'rollout-ended', rolloutId, status, atMs: now });
+}
+
+/** Every state message must carry the version after the one before: a gap is a change the page missed. */
+function onStateMessage(browser: SimBrowser, version: number, now: number): void {
+  if (browser.version >= 0 && version !== browser.version + 1) browser.versionGaps++;
+  browser.version = version;
+  browser.versioned++;
+  browser.maxSilenceMs = Math.max(browser.maxSilenceMs, now - browser.lastStateAt);
+  browser.lastStateAt = now;
+}
+
 const OUTPUT_PREFIX = Buffer.from('{"type":"command_output"');
 const HOST_UPDATE_PREFIX = Buffer.from('{"type":"host_update"');
 const INIT_PREFIX = Buffer.from('{"type":"init"');
@@ -124,6 +179,9 @@ function onFrame(browser: SimBrowser, payload: Buffer): void {
     }
     return;
   }
+  const version = trailingVersion(payload);
+  if (Number.isFinite(version)) onStateMessage(browser, version, now);
+  if (startsWith(payload, ROLLOUT_UPDATE_PREFIX)) return onRolloutUpdate(browser, payload, now);
   if (startsWith(payload, HOST_UPDATE_PREFIX)) {
     const host = decodeHost(payload);
     const id = host.id;
@@ -144,6 +202,12 @@ async function connect(start: BrowserWorkerStart, index: number): Promise<void> 
     perCommand: new Map(),
     generations: new Map(),
     closeCode: null,
+    version: -1,
+    versioned: 0,
+    versionGaps: 0,
+    lastStateAt: nowMs(),
+    maxSilenceMs: 0,
+    rolloutsEnded: new Set(),
   };
   browsers.push(browser);
   let resolveInit: () => void = () => {};
@@ -151,6 +215,9 @@ async function connect(start: BrowserWorkerStart, index: number): Promise<void> 
   const socket = await connectLite(start.wsUrl, { cookie: start.cookie }, {
     onText: (payload) => {
       if (!startsWith(payload, INIT_PREFIX)) return onFrame(browser, payload);
+      // Once per browser: the versions that follow must continue from this one.
+      browser.version = (JSON.parse(payload.toString()) as { payload: { version: number } }).payload.version;
+      browser.lastStateAt = nowMs();
       resolveInit();
       // The stalled browser stops reading its socket right after init, for a while.
       if (index === start.stalledIndex) {
@@ -172,7 +239,18 @@ function report(): BrowserReport[] {
     output: { counts: b.output.counts, count: b.output.count, max: b.output.max },
     heartbeat: { counts: b.heartbeat.counts, count: b.heartbeat.count, max: b.heartbeat.max },
     closeCodes: b.closeCode === null ? {} : { [String(b.closeCode)]: 1 },
+    versioned: b.versioned,
+    versionGaps: b.versionGaps,
+    maxSilenceMs: Math.max(b.maxSilenceMs, nowMs() - b.lastStateAt),
   }));
+}
+
+function restartTiming(): void {
+  for (const b of browsers) {
+    b.heartbeat = new Histogram();
+    b.maxSilenceMs = 0;
+    b.lastStateAt = nowMs();
+  }
 }
 
 port.on('message', (request: BrowserWorkerRequest) => {
@@ -182,6 +260,8 @@ port.on('message', (request: BrowserWorkerRequest) => {
     );
   } else if (request.type === 'report') {
     reply({ type: 'report', browsers: report() });
+  } else if (request.type === 'restart-timing') {
+    restartTiming();
   } else {
     for (const b of browsers) b.socket?.terminate();
     reply({ type: 'stopped' });

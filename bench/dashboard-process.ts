@@ -28,6 +28,8 @@ export interface DashboardProcess {
   /** CPU time (user + system) the process has used, in ms. */
   cpuMs(): number;
   rssBytes(): number;
+  /** The highest RSS the process has had so far (VmHWM). */
+  peakRssBytes(): number;
   stop(): Promise<number | null>;
 }
 
@@ -99,15 +101,19 @@ export async function startDashboardProcess(options: DashboardProcessOptions = {
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_S;
     },
-    rssBytes: () => {
-      const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-      return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
-    },
+    rssBytes: () => procStatusBytes(pid, 'VmRSS'),
+    peakRssBytes: () => procStatusBytes(pid, 'VmHWM'),
     stop: () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       return exited;
     },
   };
+}
+
+/** A size field of /proc/<pid>/status, in bytes. */
+function procStatusBytes(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0) * 1024;
 }
 
 export interface AdminSession {

@@ -8,6 +8,8 @@ import type {
   BrowserReport,
   BrowserWorkerReply,
   BrowserWorkerRequest,
+  CommandRecord,
+  CommandRun,
   OutputMode,
 } from './messages.js';
 
@@ -46,7 +48,14 @@ export class AgentPool {
   }
 
   /** Connects and registers every host; returns how long it took and how many failed. */
-  async connect(options: { wsUrl: string; token: string; hostnames: string[]; mode: OutputMode; heartbeatIntervalS: number }): Promise<{ elapsedMs: number; failed: number }> {
+  async connect(options: {
+    wsUrl: string;
+    token: string;
+    hostnames: string[];
+    mode: OutputMode;
+    heartbeatIntervalS: number;
+    commandRun: CommandRun | null;
+  }): Promise<{ elapsedMs: number; failed: number }> {
     const parts = split(options.hostnames, this.workers.length);
     const replies = this.workers.map((worker) => nextReply<AgentWorkerReply, 'connected'>(worker, 'connected'));
     this.workers.forEach((worker, i) =>
@@ -71,6 +80,13 @@ export class AgentPool {
     return Object.assign({}, ...(await Promise.all(replies)).map((r) => r.sent)) as Record<string, number>;
   }
 
+  /** Every command each host received (with a commandRun), by hostname. */
+  async commandLog(): Promise<Record<string, CommandRecord[]>> {
+    const replies = this.workers.map((worker) => nextReply<AgentWorkerReply, 'log'>(worker, 'log'));
+    for (const worker of this.workers) this.send(worker, { type: 'log' });
+    return Object.assign({}, ...(await Promise.all(replies)).map((r) => r.hosts)) as Record<string, CommandRecord[]>;
+  }
+
   async stop(): Promise<void> {
     const replies = this.workers.map((worker) => nextReply<AgentWorkerReply, 'stopped'>(worker, 'stopped'));
     for (const worker of this.workers) this.send(worker, { type: 'stop' });
@@ -79,11 +95,43 @@ export class AgentPool {
   }
 }
 
+export interface RolloutEnd {
+  status: string;
+  /** When each browser got the rollout_update that ended it (nowMs()). */
+  atMs: number[];
+}
+
 export class BrowserPool {
   private readonly workers: Worker[];
+  private readonly rolloutsEnded = new Map<string, RolloutEnd>();
+  private browserCount = 0;
 
   constructor(workerCount: number) {
     this.workers = Array.from({ length: workerCount }, () => startSiblingWorker(import.meta.url, 'browser-worker', {}));
+    for (const worker of this.workers) {
+      worker.on('message', (reply: BrowserWorkerReply) => {
+        if (reply.type !== 'rollout-ended') return;
+        const ended = this.rolloutsEnded.get(reply.rolloutId) ?? { status: reply.status, atMs: [] };
+        ended.atMs.push(reply.atMs);
+        this.rolloutsEnded.set(reply.rolloutId, ended);
+      });
+    }
+  }
+
+  /** Resolves once every browser saw the rollout end; after `timeoutMs`, with those that did (null: none). */
+  async rolloutEnd(rolloutId: string, timeoutMs: number): Promise<RolloutEnd | null> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const ended = this.rolloutsEnded.get(rolloutId);
+      if (ended && ended.atMs.length >= this.browserCount) return ended;
+      if (Date.now() > deadline) return ended ?? null;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  /** Heartbeat latency and the longest silence are measured from now on. */
+  restartTiming(): void {
+    for (const worker of this.workers) this.send(worker, { type: 'restart-timing' });
   }
 
   private send(worker: Worker, request: BrowserWorkerRequest): void {
@@ -101,6 +149,7 @@ export class BrowserPool {
       this.send(worker, { type: 'start', wsUrl: options.wsUrl, cookie: options.cookie, count, stalledIndex, stallMs: options.stallMs ?? 0 });
     });
     await Promise.all(replies);
+    this.browserCount += options.count;
   }
 
   /** Reports of every browser, in connection order (the stalled one at its index). */

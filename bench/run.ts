@@ -1,6 +1,7 @@
 // npm run bench: runs each scenario against a fresh dashboard process and prints a table with
 // a verdict per target; writes the results as JSON.
 //   node --import tsx bench/run.ts [--smoke] [--only a,b] [--out file.json] [--from-source] [--profile]
+// --smoke runs two small scenarios (streaming, and a rollout) that only prove the benchmark works.
 // Environment: BENCH_NODE_ARGS (extra node flags for the dashboard, e.g. --trace-gc) and
 // BENCH_KEEP_LOG (a file to copy the dashboard's log to when a scenario ends).
 import fs from 'node:fs';
@@ -10,8 +11,9 @@ import Database from 'better-sqlite3';
 import { Histogram } from './histogram.js';
 import { adminLogin, BENCH_TOKEN, dispatch, startDashboardProcess, type DashboardProcess } from './dashboard-process.js';
 import { AgentPool, BrowserPool } from './pools.js';
-import { SCENARIOS, SMOKE, TARGETS, type Measured, type Scenario, type Verdict } from './scenarios.js';
+import { SCENARIOS, SMOKE, SMOKE_ROLLOUT, TARGETS, type Measured, type Scenario, type Verdict } from './scenarios.js';
 import type { BrowserReport } from './messages.js';
+import { describeRollout, runRollout, type RolloutMeasured } from './rollout.js';
 
 /** Time after the agents stop for lines in flight to arrive. */
 const SETTLE_MS = 2_000;
@@ -77,6 +79,12 @@ function merge(reports: BrowserReport[], pick: (r: BrowserReport) => BrowserRepo
   return histogram;
 }
 
+function closeCodesOf(reports: BrowserReport[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const report of reports) for (const [code, n] of Object.entries(report.closeCodes)) counts[code] = (counts[code] ?? 0) + n;
+  return counts;
+}
+
 /** With --profile, the dashboard writes a V8 CPU profile here when it stops. */
 const PROFILE_DIR = path.join('bench', 'results', 'profiles');
 
@@ -92,17 +100,23 @@ async function runScenario(scenario: Scenario, fromSource: boolean, profile: boo
     await browsers.connect({ wsUrl: dashboard.wsUrl, cookie: session.cookie, count: scenario.browsers, stalledIndex: scenario.stallMs > 0 ? 0 : -1, stallMs: scenario.stallMs });
     const rssBrowsers = dashboard.rssBytes();
     const hostnames = Array.from({ length: scenario.agents }, (_, i) => `bench-${String(i).padStart(5, '0')}`);
-    const connected = await agents.connect({ wsUrl: dashboard.wsUrl, token: BENCH_TOKEN, hostnames, mode: scenario.mode, heartbeatIntervalS: scenario.heartbeatIntervalS });
+    const commandRun = scenario.rollout && { linesPerCommand: scenario.rollout.linesPerCommand, commandMs: scenario.rollout.commandMs, lineBytes: scenario.lineBytes };
+    const connected = await agents.connect({ wsUrl: dashboard.wsUrl, token: BENCH_TOKEN, hostnames, mode: scenario.mode, heartbeatIntervalS: scenario.heartbeatIntervalS, commandRun });
     if (connected.failed > 0) throw new Error(`${connected.failed} agents failed to connect`);
     // Let heap growth from connecting settle before reading the RSS.
     await new Promise((r) => setTimeout(r, 1_000));
     const rssAgents = dashboard.rssBytes();
 
     let sent: Record<string, number> = {};
+    let rollout: RolloutMeasured | null = null;
     const cpuBefore = dashboard.cpuMs();
     const benchCpuBefore = process.cpuUsage();
     const started = Date.now();
-    if (scenario.idle) {
+    if (scenario.rollout) {
+      const run = await runRollout({ dashboard, session, agents, browsers, browserCount: scenario.browsers }, hostnames, scenario.rollout);
+      rollout = run.measured;
+      sent = run.sent;
+    } else if (scenario.idle) {
       await new Promise((r) => setTimeout(r, scenario.durationMs));
     } else {
       await dispatchAll(dashboard, hostnames);
@@ -142,17 +156,22 @@ async function runScenario(scenario: Scenario, fromSource: boolean, profile: boo
       heartbeatP99Ms: heartbeat.percentile(0.99),
       dashboardCpuPercent: (cpuMs / wallMs) * 100,
       stalledCloseCode: stalled ? Number(Object.keys(stalled.closeCodes)[0] ?? NaN) : null,
+      versionGaps: readers.reduce((n, r) => n + r.versionGaps, 0),
+      maxSilenceMs: Math.max(...readers.map((r) => r.maxSilenceMs)),
+      readersClosed: closeCodesOf(readers),
+      rollout,
     };
+    const activeS = (rollout ? rollout.wallMs : scenario.durationMs) / 1000;
     const verdicts = (TARGETS[scenario.key] ?? []).map((check) => check(measured));
     if (process.env.BENCH_KEEP_LOG) fs.copyFileSync(dashboard.logFile, process.env.BENCH_KEEP_LOG);
     fs.rmSync(dashboard.dataDir, { recursive: true, force: true });
     return {
       key: scenario.key,
       name: scenario.name,
-      durationS: scenario.durationMs / 1000,
+      durationS: activeS,
       linesSent,
       deliveries,
-      deliveriesPerSecond: deliveries / (scenario.durationMs / 1000),
+      deliveriesPerSecond: deliveries / activeS,
       output: output.toJSON(),
       heartbeat: heartbeat.toJSON(),
       rssPerBrowserKB: (rssBrowsers - rssBase) / 1024 / Math.max(1, scenario.browsers),
@@ -203,6 +222,7 @@ function printTable(results: ScenarioResult[]): void {
   for (const r of results) {
     console.log(`\n${r.key}. ${r.name}`);
     for (const v of r.verdicts) console.log(`   ${v.pass ? 'ok  ' : 'FAIL'} ${v.target}: ${v.actual}`);
+    if (r.rollout) for (const text of describeRollout(r.rollout)) console.log(`   ${text}`);
   }
 }
 
@@ -210,7 +230,7 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const only = args.includes('--only') ? (args[args.indexOf('--only') + 1] ?? '').split(',') : null;
   const out = args.includes('--out') ? args[args.indexOf('--out') + 1] : path.join('bench', 'results', 'latest.json');
-  const scenarios = args.includes('--smoke') ? [SMOKE] : SCENARIOS.filter((s) => !only || only.includes(s.key));
+  const scenarios = args.includes('--smoke') ? [SMOKE, SMOKE_ROLLOUT] : SCENARIOS.filter((s) => !only || only.includes(s.key));
   const results: ScenarioResult[] = [];
   for (const scenario of scenarios) {
     console.error(`running ${scenario.key}: ${scenario.name}`);

@@ -1,5 +1,6 @@
-// The benchmark's scenarios and the targets each must meet (issue 5).
+// The benchmark's scenarios and the targets each must meet (issue 5; the rollout scenario, issue 14).
 import type { OutputMode } from './messages.js';
+import type { RolloutMeasured, RolloutSettings } from './rollout.js';
 
 export interface Scenario {
   key: string;
@@ -20,6 +21,8 @@ export interface Scenario {
   browserWorkers: number;
   /** Extra dashboard settings. */
   env: Record<string, string>;
+  /** Instead of one command per host streaming for durationMs: one rollout over every host. */
+  rollout: RolloutSettings | null;
 }
 
 export interface Measured {
@@ -32,6 +35,13 @@ export interface Measured {
   heartbeatP99Ms: number;
   dashboardCpuPercent: number;
   stalledCloseCode: number | null;
+  /** State messages that did not carry the version after the one before, over the reading browsers. */
+  versionGaps: number;
+  /** The longest any reading browser went without a state message (from the rollout's start, in f). */
+  maxSilenceMs: number;
+  /** How many reading browsers the dashboard closed, by close code (4008: cut as too slow). */
+  readersClosed: Record<string, number>;
+  rollout: RolloutMeasured | null;
 }
 
 export interface Verdict {
@@ -51,6 +61,32 @@ const p99 = (limit: number) => atMost('output p99', (m) => m.outputP99Ms, limit,
 const noLoss: Check = (m) => ({ target: '0 lost', actual: String(m.linesLost), pass: m.linesLost === 0 });
 const noReorder: Check = (m) => ({ target: '0 reordered', actual: String(m.linesReordered), pass: m.linesReordered === 0 });
 const stored: Check = (m) => ({ target: 'every line stored', actual: m.allStored ? 'yes' : 'no', pass: m.allStored });
+const noVersionGap: Check = (m) => ({ target: 'state messages with consecutive versions', actual: `${m.versionGaps} gaps`, pass: m.versionGaps === 0 });
+
+/** A rollout's own checks; a scenario without one fails them. */
+const ofRollout = (target: string, check: (r: RolloutMeasured, m: Measured) => { actual: string; pass: boolean }): Check => (m) =>
+  m.rollout ? { target, ...check(m.rollout, m) } : { target, actual: 'no rollout', pass: false };
+
+/** What the rollout must do whatever the machine: every step once and successful, within the batch size, seen by every browser. */
+const rolloutCorrect: Check[] = [
+  ofRollout('rollout succeeded, every step of every host', (r) => ({
+    actual: `${r.status || 'not ended'}, ${r.stepsSucceeded}/${r.hosts * r.steps.length} steps`,
+    pass: r.status === 'succeeded' && r.stepsSucceeded === r.hosts * r.steps.length,
+  })),
+  ofRollout('each host got each step once, in order', (r) => ({
+    actual: `${r.hostsExact}/${r.hosts} hosts, ${r.commandsReceived} commands`,
+    pass: r.hostsExact === r.hosts && r.commandsReceived === r.hosts * r.steps.length,
+  })),
+  ofRollout('hosts in flight ≤ batch size', (r) => ({ actual: `${r.maxHostsInFlight} (batch ${r.batchSize})`, pass: r.maxHostsInFlight <= r.batchSize })),
+  ofRollout('every browser saw the end', (r, m) => ({
+    actual: [`${r.browsersSawEnd}/${r.browsers}`, ...Object.entries(m.readersClosed).map(([code, n]) => `${n} closed with ${code}`)].join(', '),
+    pass: r.browsersSawEnd === r.browsers,
+  })),
+  noVersionGap,
+  noLoss,
+  noReorder,
+  stored,
+];
 
 export const TARGETS: Record<string, Check[]> = {
   a: [p99(10)],
@@ -67,7 +103,14 @@ export const TARGETS: Record<string, Check[]> = {
     stored,
   ],
   e: [noLoss, p99(100)],
+  // The page stays live: heartbeats still reach it within a second, and it never goes a second without news.
+  f: [
+    ...rolloutCorrect,
+    atMost('heartbeat fan-out p99', (m) => m.heartbeatP99Ms, 1_000, ' ms'),
+    atMost('longest silence (no state message)', (m) => m.maxSilenceMs, 1_000, ' ms'),
+  ],
   smoke: [noLoss, noReorder, stored],
+  'smoke-rollout': rolloutCorrect,
 };
 
 const base = {
@@ -80,6 +123,7 @@ const base = {
   browserWorkers: 2,
   env: {},
   mode: 'v1' as OutputMode,
+  rollout: null,
 };
 
 export const SCENARIOS: Scenario[] = [
@@ -108,6 +152,16 @@ export const SCENARIOS: Scenario[] = [
     agentWorkers: 1,
   },
   { ...base, key: 'e', name: 'v0: 300 agents × 50 one-line frames/s × 20 browsers', agents: 300, browsers: 20, linesPerSecond: 50, durationMs: 45_000, mode: 'v0' },
+  {
+    ...base,
+    key: 'f',
+    name: 'rollout: deploy (pull, switch, test) over 300 agents, batches of 50, 20 lines/s per step, 10 browsers',
+    agents: 300,
+    browsers: 10,
+    linesPerSecond: 0,
+    durationMs: 0,
+    rollout: { what: { preset: 'deploy' }, batchSize: 50, linesPerCommand: 20, commandMs: 1_000, timeoutMs: 120_000 },
+  },
 ];
 
 /** A short run that proves the benchmark works end to end (npm test). */
@@ -121,4 +175,18 @@ export const SMOKE: Scenario = {
   durationMs: 5_000,
   agentWorkers: 1,
   browserWorkers: 1,
+};
+
+/** The rollout scenario, small (npm test). */
+export const SMOKE_ROLLOUT: Scenario = {
+  ...base,
+  key: 'smoke-rollout',
+  name: 'smoke: rollout pull, switch over 20 agents, batches of 5, 3 browsers',
+  agents: 20,
+  browsers: 3,
+  linesPerSecond: 0,
+  durationMs: 0,
+  agentWorkers: 1,
+  browserWorkers: 1,
+  rollout: { what: { steps: ['pull', 'switch'] }, batchSize: 5, linesPerCommand: 5, commandMs: 250, timeoutMs: 30_000 },
 };

@@ -1,8 +1,9 @@
 // The agent assembled: the connection, what happens on each (re)connect, and where each frame of the
 // dashboard goes. Every connect registers first (protocol v1, naming the command still running);
-// only after `registered` do heartbeats start and pending output and statuses go out.
+// only after `registered` do heartbeats start and pending output and statuses go out. What the agent
+// knows of the host (the update_status book, the running system's commit) is read back from the
+// state dir at start, and kept fresh by the refresher.
 import type { Logger } from 'pino';
-import { PROTOCOL_VERSION } from '../protocol/constants.js';
 import type { AgentToDashboardMessage, RegisterPayload } from '../protocol/agent.js';
 import type { AgentConfig } from './config.js';
 import { DashboardConnection } from './connection/connection.js';
@@ -15,7 +16,10 @@ import { MetricsSampler } from './host/metrics.js';
 import { RepoFacts } from './host/repo-facts.js';
 import { readSystemFacts, type SystemFacts } from './host/system-facts.js';
 import { UpdateStatusBook } from './host/update-status.js';
+import { SystemRecord } from './host/system-record.js';
+import { Refresher } from './freshness/refresher.js';
 import { AGENT_VERSION } from './version.js';
+import { buildRegister } from './register.js';
 
 const MS_PER_S = 1_000;
 /** A dashboard that opens the socket but does not answer `register` within this is tried again. */
@@ -28,6 +32,8 @@ export class Agent {
   private readonly heartbeat: Heartbeat;
   private readonly repo: RepoFacts;
   private readonly system: SystemFacts;
+  private readonly systemRecord: SystemRecord;
+  private readonly refresher: Refresher;
   private registered = false;
   private registerTimer: NodeJS.Timeout | null = null;
   /** Error codes already logged on this connection: a dashboard that lost a command answers every frame. */
@@ -40,7 +46,11 @@ export class Agent {
   ) {
     this.repo = new RepoFacts(config.repoDir);
     this.system = readSystemFacts();
-    const updates = new UpdateStatusBook();
+    this.systemRecord = new SystemRecord(config.stateDir, log);
+    this.systemRecord.load();
+    const updates = new UpdateStatusBook(config.stateDir, log);
+    updates.load();
+    this.refresher = new Refresher({ config, repo: this.repo, updates, log });
     const metrics = new MetricsSampler();
     this.outbox = new Outbox(config.outputBufferLines);
     this.connection = new DashboardConnection(
@@ -59,13 +69,23 @@ export class Agent {
       repo: this.repo,
       system: this.system,
       updates,
+      systemRecord: this.systemRecord,
       state: new RunState(config.stateDir),
       outbox: this.outbox,
+      refresher: this.refresher,
       log,
+      reported: () => this.heartbeat.soon(),
       sendTransient: (message) => this.sendTransient(message),
       exit,
     });
-    const sources = { metrics, repo: this.repo, updates, system: this.system, pending: () => this.desk.pending() };
+    const sources = {
+      metrics,
+      repo: this.repo,
+      updates,
+      system: this.system,
+      systemRecord: this.systemRecord,
+      pending: () => this.desk.pending(),
+    };
     this.heartbeat = new Heartbeat(config.heartbeatIntervalS * MS_PER_S, () => {
       this.connection.send({ type: 'heartbeat', payload: buildHeartbeat(sources) });
     });
@@ -74,34 +94,20 @@ export class Agent {
   start(): void {
     this.desk.resume();
     this.connection.start();
+    this.refresher.start();
   }
 
   /** Ends the agent: a piped command is stopped and reported first, then the connection closes. */
   async stop(reason: string): Promise<void> {
     await this.desk.settleBeforeExit(reason);
+    await this.refresher.stop();
     this.heartbeat.stop();
     await this.connection.close();
   }
 
   private registerPayload(): RegisterPayload {
     const { config, repo, system } = this;
-    return {
-      hostname: config.hostname,
-      host_type: config.hostType,
-      agent_version: AGENT_VERSION,
-      os_version: system.osVersion,
-      nixpkgs_version: repo.nixpkgsVersion(),
-      generation: repo.generation(),
-      theme_color: config.themeColor,
-      heartbeat_interval: config.heartbeatIntervalS,
-      location: config.location,
-      device_type: config.deviceType,
-      repo_url: config.repoUrl,
-      repo_dir: config.repoDir,
-      store_path: system.storePath,
-      protocol_version: PROTOCOL_VERSION,
-      running: this.desk.running(),
-    };
+    return buildRegister({ config, repo, system, systemCommit: this.systemRecord.commit, running: this.desk.running() });
   }
 
   private opened(): void {

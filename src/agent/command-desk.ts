@@ -2,7 +2,8 @@
 // `stop`, `restart` and `reboot` always taken. A command counts as running from the moment it is
 // taken until its final status is delivered, even when its program ended long before (while the
 // dashboard was unreachable): that is what `register` and heartbeats report, so the dashboard keeps
-// waiting for the status instead of giving the command up as lost.
+// waiting for the status instead of giving the command up as lost. The background checks stay out
+// of the way meanwhile, and check again what a command changed once it is reported.
 import type { Logger } from 'pino';
 import type { AgentToDashboardMessage, KillCommandPayload, RunningCommand, StatusPayload } from '../protocol/agent.js';
 import type { AgentConfig } from './config.js';
@@ -11,6 +12,8 @@ import type { PersistedRun, RunState } from './state.js';
 import type { RepoFacts } from './host/repo-facts.js';
 import type { SystemFacts } from './host/system-facts.js';
 import type { UpdateStatusBook } from './host/update-status.js';
+import type { SystemRecord } from './host/system-record.js';
+import type { Refresher } from './freshness/refresher.js';
 import { startPiped } from './executor/process-group.js';
 import { CommandRun } from './commands/command-run.js';
 import { definitionOf } from './commands/registry.js';
@@ -27,9 +30,14 @@ export interface DeskParts {
   repo: RepoFacts;
   system: SystemFacts;
   updates: UpdateStatusBook;
+  systemRecord: SystemRecord;
   state: RunState;
   outbox: Outbox;
+  /** The background checks: none runs while a command does. */
+  refresher: Pick<Refresher, 'hold' | 'release'>;
   log: Logger;
+  /** A command's status was delivered: the dashboard should see what it changed now. */
+  reported(): void;
   /** Sends now if connected; for frames that need no delivery guarantee. */
   sendTransient(message: AgentToDashboardMessage): void;
   /** Ends the agent process with this code, after closing the connection. */
@@ -154,6 +162,8 @@ export class CommandDesk {
     this.active = { id, name, run, report };
     state.write(persisted);
     log.info({ command: name, command_id: id }, 'command started');
+    // A background fetch or evaluation in the same repository must not run beside the command.
+    await this.parts.refresher.hold();
     let outcome: CommandOutcome;
     try {
       outcome = await body(run);
@@ -168,6 +178,9 @@ export class CommandDesk {
     this.active = null;
     if (report.status) this.remember(id, report.status);
     log.info({ command: name, command_id: id, status: outcome.status }, 'command reported');
+    this.parts.reported();
+    // A failed command left its reason in the book; a check now would replace it with less.
+    this.parts.refresher.release(outcome.status === 'ok' ? (options.definition?.rechecks ?? []) : []);
     if (outcome.status === 'ok' && options.definition?.restartsAgent && this.parts.config.restartAfterSwitch) {
       log.info('restarting after the switch, so that the new agent version runs');
       this.parts.exit(RESTART_EXIT_CODE);

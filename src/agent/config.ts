@@ -10,6 +10,7 @@ import { RegisterPayload } from '../protocol/agent.js';
 import type { HostType } from '../protocol/model.js';
 // One duration syntax for the whole fleet (`500ms`, `30s`, `5m`).
 import { parseDuration } from '../util/units.js';
+import { findProgram } from './host/programs.js';
 
 export class ConfigError extends Error {
   readonly code = 'bad_config';
@@ -27,6 +28,8 @@ export type DetachMode = 'systemd-run' | 'process-group';
 export interface AgentConfig {
   /** ws:// or wss:// URL of the dashboard's /ws endpoint. */
   url: string;
+  /** What the agent made of a setting it accepted in another form (an http:// URL): logged once at start. */
+  notes: string[];
   token: string;
   /** Isolated mode: the agent keeps its own clone of this repository. */
   repoUrl: string | null;
@@ -37,6 +40,8 @@ export interface AgentConfig {
   hostname: string;
   location: string | null;
   deviceType: string | null;
+  /** The host's tags (NIXFLEET_TAGS), which rollouts can target. */
+  tags: string[];
   themeColor: string | null;
   stateDir: string;
   hostType: HostType;
@@ -53,6 +58,8 @@ export interface AgentConfig {
   detach: DetachMode;
   /** Exit with 101 after a successful switch so that systemd starts the agent's new version. */
   restartAfterSwitch: boolean;
+  /** How often the agent checks git, lock and system by itself (jittered); null: never. */
+  refreshIntervalMs: number | null;
   logLevel: string;
 }
 
@@ -60,6 +67,7 @@ type Env = Readonly<Record<string, string | undefined>>;
 
 export const DEFAULT_HEARTBEAT_INTERVAL_S = 5;
 const MAX_HEARTBEAT_INTERVAL_S = 3_600;
+const MS_PER_S = 1_000;
 const DEFAULTS = {
   branch: 'main',
   reconnectMin: '1s',
@@ -68,8 +76,11 @@ const DEFAULTS = {
   deadAfter: '45s',
   stopGrace: '5s',
   outputBufferLines: 20_000,
+  refreshInterval: '5m',
 } as const;
 const MIN_OUTPUT_BUFFER_LINES = 100;
+/** A background fetch and evaluation more often than this would be a load, not a check. */
+const MIN_REFRESH_INTERVAL_MS = 1_000;
 
 const registerCheck = TypeCompiler.Compile(RegisterPayload);
 /** Register fields that come straight from one variable, so a schema error can name it. */
@@ -80,6 +91,7 @@ const VARIABLE_OF_FIELD: Record<string, string> = {
   '/repo_url': 'NIXFLEET_REPO_URL',
   '/repo_dir': 'NIXFLEET_REPO_DIR',
   '/heartbeat_interval': 'NIXFLEET_INTERVAL',
+  '/tags': 'NIXFLEET_TAGS',
 };
 
 function optional(env: Env, name: string): string | null {
@@ -94,7 +106,10 @@ function durationMs(env: Env, name: string, fallback: string): number {
   return value;
 }
 
-function readUrl(env: Env): string {
+/** A dashboard address given as its web page (http, https): the agent speaks WebSocket on the same port. */
+const WEB_TO_SOCKET: Record<string, string> = { 'http:': 'ws:', 'https:': 'wss:' };
+
+function readUrl(env: Env): { url: string; notes: string[] } {
   const text = optional(env, 'NIXFLEET_URL');
   if (!text) throw new ConfigError('NIXFLEET_URL', 'required: the dashboard address, such as wss://fleet.example.org/ws');
   let url: URL;
@@ -103,12 +118,18 @@ function readUrl(env: Env): string {
   } catch {
     throw new ConfigError('NIXFLEET_URL', `not a URL: "${text}"`);
   }
-  if (url.protocol !== 'ws:' && url.protocol !== 'wss:') {
-    throw new ConfigError('NIXFLEET_URL', `must start with ws:// or wss://, got "${text}"`);
+  const notes: string[] = [];
+  const socketProtocol = WEB_TO_SOCKET[url.protocol];
+  if (socketProtocol) {
+    // The URL class keeps special schemes apart: swap the scheme in the text, then parse again.
+    url = new URL(`${socketProtocol}${url.href.slice(url.protocol.length)}`);
+  } else if (url.protocol !== 'ws:' && url.protocol !== 'wss:') {
+    throw new ConfigError('NIXFLEET_URL', `must start with ws:// or wss:// (or http:// or https://), got "${text}"`);
   }
   // The dashboard serves agents at /ws; a bare host means that.
   if (url.pathname === '' || url.pathname === '/') url.pathname = '/ws';
-  return url.toString();
+  if (socketProtocol) notes.push(`NIXFLEET_URL: "${text}" is the dashboard's web address; the agent connects to ${url.toString()}`);
+  return { url: url.toString(), notes };
 }
 
 function readToken(env: Env): string {
@@ -174,14 +195,16 @@ function readSshKey(env: Env): string | null {
   return path.resolve(key);
 }
 
+/** Heartbeat seconds: a duration (`5s`, `500ms`), or a bare number of seconds as the Go agent took it. */
 function readInterval(env: Env): number {
-  const text = optional(env, 'NIXFLEET_INTERVAL');
+  const name = 'NIXFLEET_INTERVAL';
+  const text = optional(env, name);
   if (text === null) return DEFAULT_HEARTBEAT_INTERVAL_S;
-  const value = Number(text);
-  if (!/^\d+(\.\d+)?$/.test(text) || value <= 0 || value > MAX_HEARTBEAT_INTERVAL_S) {
-    throw new ConfigError('NIXFLEET_INTERVAL', `expected heartbeat seconds between 0 and ${MAX_HEARTBEAT_INTERVAL_S}, got "${text}"`);
+  const ms = /^\d+(\.\d+)?$/.test(text) ? Number(text) * MS_PER_S : parseDuration(text);
+  if (ms === null || ms <= 0 || ms > MAX_HEARTBEAT_INTERVAL_S * MS_PER_S) {
+    throw new ConfigError(name, `expected a duration such as 5s or 500ms (a bare number is seconds), more than 0 and at most ${MAX_HEARTBEAT_INTERVAL_S}s, got "${text}"`);
   }
-  return value;
+  return ms / MS_PER_S;
 }
 
 function readHostname(env: Env): string {
@@ -219,8 +242,16 @@ function readBufferLines(env: Env): number {
   return value;
 }
 
-function onPath(env: Env, program: string): boolean {
-  return (env.PATH ?? '').split(path.delimiter).some((dir) => dir && fs.existsSync(path.join(dir, program)));
+function readRefreshInterval(env: Env): number | null {
+  const name = 'NIXFLEET_REFRESH_INTERVAL';
+  const text = optional(env, name) ?? DEFAULTS.refreshInterval;
+  if (text === '0' || text.toLowerCase() === 'off') return null;
+  const value = parseDuration(text);
+  if (value === 0) return null;
+  if (value === null || value < MIN_REFRESH_INTERVAL_MS) {
+    throw new ConfigError(name, `expected a duration of at least ${MIN_REFRESH_INTERVAL_MS}ms such as 5m, or 0 or off, got "${text}"`);
+  }
+  return value;
 }
 
 /** The fields the dashboard would refuse are checked against the protocol's own schema. */
@@ -233,16 +264,18 @@ function checkAgainstProtocol(config: AgentConfig): void {
     repo_url: config.repoUrl,
     repo_dir: config.repoDir,
     heartbeat_interval: config.heartbeatIntervalS,
+    tags: config.tags,
   };
   for (const error of registerCheck.Errors(draft)) {
-    const variable = VARIABLE_OF_FIELD[error.path] ?? error.path;
+    // A tag's error is at /tags/<n>: it is the variable's.
+    const variable = VARIABLE_OF_FIELD[error.path.replace(/^\/tags\/\d+$/, '/tags')] ?? error.path;
     const hint = error.path === '/theme_color' ? ' (expected #rrggbb)' : '';
     throw new ConfigError(variable, `${error.message}${hint}: "${String(error.value)}"`);
   }
 }
 
 export function loadAgentConfig(env: Env = process.env): AgentConfig {
-  const url = readUrl(env);
+  const { url, notes } = readUrl(env);
   const token = readToken(env);
   const stateDir = readStateDir(env);
   const isRoot = process.getuid?.() === 0;
@@ -254,6 +287,7 @@ export function loadAgentConfig(env: Env = process.env): AgentConfig {
   const underSystemd = Boolean(env.INVOCATION_ID);
   const config: AgentConfig = {
     url,
+    notes,
     token,
     ...readRepo(env, stateDir),
     branch: readBranch(env),
@@ -262,6 +296,7 @@ export function loadAgentConfig(env: Env = process.env): AgentConfig {
     hostname: readHostname(env),
     location: optional(env, 'NIXFLEET_LOCATION'),
     deviceType: optional(env, 'NIXFLEET_DEVICE_TYPE'),
+    tags: [...new Set((optional(env, 'NIXFLEET_TAGS') ?? '').split(',').map((tag) => tag.trim()).filter(Boolean))],
     themeColor: optional(env, 'NIXFLEET_THEME_COLOR'),
     stateDir,
     hostType: readHostType(env),
@@ -271,15 +306,17 @@ export function loadAgentConfig(env: Env = process.env): AgentConfig {
     deadAfterMs: durationMs(env, 'NIXFLEET_DEAD_AFTER', DEFAULTS.deadAfter),
     stopGraceMs: durationMs(env, 'NIXFLEET_STOP_GRACE', DEFAULTS.stopGrace),
     outputBufferLines: readBufferLines(env),
-    detach: underSystemd && onPath(env, 'systemd-run') ? 'systemd-run' : 'process-group',
+    detach: underSystemd && findProgram(env.PATH ?? '', 'systemd-run') ? 'systemd-run' : 'process-group',
     restartAfterSwitch: readBoolean(env, 'NIXFLEET_RESTART_AFTER_SWITCH', underSystemd),
+    refreshIntervalMs: readRefreshInterval(env),
     logLevel: optional(env, 'NIXFLEET_LOG_LEVEL') ?? 'info',
   };
   checkAgainstProtocol(config);
   return config;
 }
 
-/** The configuration as --check prints it: everything but the token. */
+/** The configuration as --check prints it: everything but the token (and the notes, printed apart). */
 export function describeConfig(config: AgentConfig): Record<string, unknown> {
-  return { ...config, token: `<${config.token.length} characters>` };
+  const { notes: _notes, ...shown } = config;
+  return { ...shown, token: `<${config.token.length} characters>` };
 }

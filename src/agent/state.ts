@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
-import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { StateFile } from './state-file.js';
 
 const RUNNING_FILE = 'running.json';
 const RUNS_DIR = 'runs';
@@ -16,6 +16,11 @@ const DetachedStep = Type.Object({
   log: Type.String(),
   /** The seq of the log's first line: the lines before it came from earlier steps of the command. */
   seq_base: Type.Integer({ minimum: 0 }),
+  /**
+   * The repository's full commit when the step started ('' before the first clone): what an
+   * activation is built from, whichever agent process sees it end. Older agents did not record it.
+   */
+  repo_commit: Type.Optional(Type.String()),
 });
 
 export const PersistedRun = Type.Object({
@@ -27,46 +32,31 @@ export const PersistedRun = Type.Object({
 });
 export type PersistedRun = Static<typeof PersistedRun>;
 
-const persistedRunCheck = TypeCompiler.Compile(PersistedRun);
-
 export class RunState {
-  private readonly file: string;
+  private readonly file: StateFile<typeof PersistedRun>;
   private readonly runsDir: string;
 
   constructor(stateDir: string) {
-    this.file = path.join(stateDir, RUNNING_FILE);
+    this.file = new StateFile(stateDir, RUNNING_FILE, PersistedRun, 'a run record');
     this.runsDir = path.join(stateDir, RUNS_DIR);
   }
 
   /** The run a previous agent process left, or null. A file that is not one is reported, not trusted. */
   read(): { run: PersistedRun | null; problem: string | null } {
-    let text: string;
-    try {
-      text = fs.readFileSync(this.file, 'utf8');
-    } catch {
-      return { run: null, problem: null };
-    }
-    try {
-      const value: unknown = JSON.parse(text);
-      if (persistedRunCheck.Check(value)) return { run: value, problem: null };
-    } catch {
-      // Falls through to the problem below.
-    }
-    return { run: null, problem: `${this.file} is not a run record; ignored` };
+    const { value, problem } = this.file.read();
+    return { run: value, problem };
   }
 
   /** Written whole or not at all: a crash mid-write leaves the previous record. */
   write(run: PersistedRun): void {
-    const temporary = `${this.file}.${process.pid}.tmp`;
-    fs.writeFileSync(temporary, JSON.stringify(run), { mode: 0o600 });
-    fs.renameSync(temporary, this.file);
+    this.file.write(run);
   }
 
   /** The command is reported: forget it and its run log. */
   clear(run: PersistedRun | null): void {
     // The log first: a record whose log is gone is reported as such, a log without a record is litter.
     if (run?.step?.detached) fs.rmSync(run.step.log, { force: true });
-    fs.rmSync(this.file, { force: true });
+    this.file.remove();
   }
 
   logPathFor(commandId: string): string {

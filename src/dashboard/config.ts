@@ -1,4 +1,5 @@
-// The dashboard's settings, read once from the environment (PROTOCOL.md section 7).
+// The dashboard's settings, read once from the environment (the tables in README.md).
+import os from 'node:os';
 import path from 'node:path';
 import { isCommandName } from '../protocol/constants.js';
 import { parseDuration, parseSize } from '../util/units.js';
@@ -52,7 +53,25 @@ export interface DashboardConfig {
   commandTimeoutsMs: Record<string, number>;
   /** How long writes gather before they go to SQLite in one transaction. */
   storeFlushIntervalMs: number;
+  /** PostgreSQL instead of the embedded SQLite (postgres://…); unset: SQLite in the data dir. */
+  databaseUrl: string | undefined;
+  /** This instance's name in logs, metrics, events and /health. */
+  instanceId: string;
   logLevel: string;
+  /** The fleet repository (any URL git understands); unset: no git source. */
+  repoUrl: string | undefined;
+  /** The branch of the fleet repository whose head every host should run. */
+  repoBranch: string;
+  /** How often the fleet repository is fetched when no webhook says it changed. */
+  repoPollMs: number;
+  /** Private key for fetching the fleet repository over ssh. */
+  repoSshKeyPath: string | undefined;
+  /** Shared secret of the push webhook (HMAC key for GitHub, Gitea and Forgejo; the token for GitLab). */
+  webhookSecret: string | undefined;
+  /** The earlier dashboard's version document (`{gitCommit, lockHash}`), used when no repoUrl is set. */
+  versionUrl: string | undefined;
+  /** The agent version hosts should run; unset: the newest the fleet runs. */
+  agentVersion: string | undefined;
 }
 
 /** Reads `:8000`, `0.0.0.0:8000`, `127.0.0.1:0`, `[::]:8000`, or a bare port. */
@@ -84,6 +103,21 @@ export function parseTimeouts(text: string): Record<string, number> | null {
   return out;
 }
 
+/** Refnames longer than this are legal for git but certainly a mistake in a setting. */
+const BRANCH_NAME_MAX_CHARS = 200;
+
+/**
+ * A branch name git accepts (git-check-ref-format) and that cannot be mistaken for an option or
+ * break a refspec: no `..`, `@{`, `//`, control characters, space or any of `~^:?*[\`; no component
+ * starting with `.` or ending with `.lock`; not starting with `-` or `/`, not ending with `/` or `.`.
+ */
+export function isBranchName(text: string): boolean {
+  if (text === '' || text === '@' || text.length > BRANCH_NAME_MAX_CHARS) return false;
+  if (/[\x00-\x20\x7f~^:?*[\\]/.test(text) || text.includes('..') || text.includes('@{') || text.includes('//')) return false;
+  if (text.startsWith('-') || text.startsWith('/') || text.endsWith('/') || text.endsWith('.')) return false;
+  return text.split('/').every((part) => !part.startsWith('.') && !part.endsWith('.lock'));
+}
+
 type Env = Readonly<Record<string, string | undefined>>;
 
 function read<T>(env: Env, name: string, fallback: string, parse: (text: string) => T | null, expected: string): T {
@@ -104,6 +138,60 @@ const BOOLEANS: Record<string, boolean> = { true: true, yes: true, '1': true, on
 const boolean = (text: string): boolean | null => BOOLEANS[text.trim().toLowerCase()] ?? null;
 /** An IPv4 or IPv6 address, optionally with a /prefix. */
 const ADDRESS_OR_CIDR = /^(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9a-fA-F:]*:[0-9a-fA-F:.]*)(?:\/\d{1,3})?$/;
+/** A release version such as 0.2.0 or v1.4.0-rc.1, as the agent reports its own. */
+const VERSION = /^v?\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.+-]+)?$/;
+
+const httpUrl = (text: string): string | null => {
+  try {
+    const url = new URL(text.trim());
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : null;
+  } catch {
+    return null;
+  }
+};
+
+type DesiredSettingNames = 'repoUrl' | 'repoBranch' | 'repoPollMs' | 'repoSshKeyPath' | 'webhookSecret' | 'versionUrl' | 'agentVersion';
+
+/** The settings of the desired state (the fleet repository, or the earlier dashboard's version URL). */
+function desiredSettings(env: Env): Pick<DashboardConfig, DesiredSettingNames> {
+  const repoUrl = optional(env, 'NIXFLEET_REPO_URL');
+  // git would read a leading dash as one of its options (`--upload-pack=...`), never as a repository.
+  if (repoUrl && (repoUrl.startsWith('-') || /[\x00-\x1f\x7f]/.test(repoUrl))) {
+    throw new ConfigError('NIXFLEET_REPO_URL', 'expected a repository URL or path git understands');
+  }
+  const versionUrlText = optional(env, 'NIXFLEET_VERSION_URL');
+  const versionUrl = versionUrlText === undefined ? undefined : httpUrl(versionUrlText);
+  if (versionUrl === null) throw new ConfigError('NIXFLEET_VERSION_URL', `expected an http(s) URL, got "${versionUrlText}"`);
+  const agentVersion = optional(env, 'NIXFLEET_AGENT_VERSION');
+  if (agentVersion && !VERSION.test(agentVersion)) {
+    throw new ConfigError('NIXFLEET_AGENT_VERSION', `expected a version such as 0.2.0, got "${agentVersion}"`);
+  }
+  const sshKey = optional(env, 'NIXFLEET_SSH_KEY');
+  return {
+    repoUrl,
+    repoBranch: read(env, 'NIXFLEET_BRANCH', 'main', (text) => (isBranchName(text.trim()) ? text.trim() : null), 'a git branch name'),
+    repoPollMs: read(env, 'NIXFLEET_REPO_POLL', '60s', parseDuration, duration),
+    repoSshKeyPath: sshKey ? path.resolve(sshKey) : undefined,
+    webhookSecret: optional(env, 'NIXFLEET_WEBHOOK_SECRET'),
+    versionUrl,
+    // Agents report their version without the `v` a tag may carry.
+    agentVersion: agentVersion?.replace(/^v/, ''),
+  };
+}
+
+/** An optional URL setting whose scheme must be one of `schemes`. */
+function urlSetting(env: Env, name: string, schemes: readonly string[], example: string): string | undefined {
+  const text = optional(env, name);
+  if (text === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new ConfigError(name, `expected a URL such as ${example}`);
+  }
+  if (!schemes.includes(url.protocol)) throw new ConfigError(name, `expected a URL such as ${example}, got scheme "${url.protocol}"`);
+  return text;
+}
 
 export function loadConfig(env: Env = process.env): DashboardConfig {
   const listen = read(env, 'NIXFLEET_LISTEN', ':8000', parseListen, 'host:port such as :8000');
@@ -147,7 +235,10 @@ export function loadConfig(env: Env = process.env): DashboardConfig {
     queueTtlMs: read(env, 'NIXFLEET_QUEUE_TTL', '24h', parseDuration, duration),
     commandTimeoutsMs: read(env, 'NIXFLEET_COMMAND_TIMEOUTS', '', parseTimeouts, 'a list such as pull=5m,switch=30m'),
     storeFlushIntervalMs: read(env, 'NIXFLEET_STORE_FLUSH_INTERVAL', '100ms', parseDuration, duration),
+    databaseUrl: urlSetting(env, 'NIXFLEET_DATABASE_URL', ['postgres:', 'postgresql:'], 'postgres://user@host:5432/database'),
+    instanceId: optional(env, 'NIXFLEET_INSTANCE_ID') ?? `${os.hostname()}-${process.pid}`,
     logLevel: env.NIXFLEET_LOG_LEVEL?.trim() || 'info',
+    ...desiredSettings(env),
   };
   for (const [name, value] of [
     ['NIXFLEET_SESSION_DURATION', config.sessionDurationMs],
@@ -155,6 +246,7 @@ export function loadConfig(env: Env = process.env): DashboardConfig {
     ['NIXFLEET_PING_INTERVAL', config.pingIntervalMs],
     ['NIXFLEET_OFFLINE_TIMEOUT', config.offlineTimeoutMs],
     ['NIXFLEET_MAX_MESSAGE', config.maxMessageBytes],
+    ['NIXFLEET_REPO_POLL', config.repoPollMs],
   ] as const) {
     if (value <= 0) throw new ConfigError(name, 'must be greater than zero');
   }

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { EventLevel, FleetEvent } from '../protocol/model.js';
 import type { EventRecord, Store } from './store/store.js';
 import type { Fanout } from './hub/fanout.js';
+import { RepeatedEvents } from './repeated-events.js';
 
 export function toWireEvent(record: EventRecord): FleetEvent {
   const event: FleetEvent = { id: record.id, at: new Date(record.at).toISOString(), level: record.level, message: record.message };
@@ -11,6 +12,9 @@ export function toWireEvent(record: EventRecord): FleetEvent {
 }
 
 export class EventLog {
+  /** Refusals a misconfigured peer repeats on every retry: recorded once, then counted. */
+  private readonly repeats = new RepeatedEvents((level, message, hostId) => this.record(level, message, hostId));
+
   constructor(
     private readonly store: Store,
     private readonly fanout: Fanout,
@@ -26,7 +30,20 @@ export class EventLog {
     return record;
   }
 
-  recent(hostId: string | null, limit: number): FleetEvent[] {
-    return this.store.readEvents(hostId, limit).map(toWireEvent);
+  /**
+   * Records `message` unless `source` (who keeps causing it, e.g. an agent's address) reported the
+   * same within the last minutes; then it is only counted, and the count recorded later (repeated-events.ts).
+   */
+  recordRepeated(source: string, level: EventLevel, message: string, hostId: string | null = null): void {
+    this.repeats.report(source, level, message, hostId);
+  }
+
+  /** Records the repeats counted and not recorded yet; before the dashboard stops. */
+  flushRepeated(): void {
+    this.repeats.flush();
+  }
+
+  async recent(hostId: string | null, limit: number): Promise<FleetEvent[]> {
+    return (await this.store.readEvents(hostId, limit)).map(toWireEvent);
   }
 }

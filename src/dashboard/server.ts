@@ -10,15 +10,24 @@ import { resolveCredentials, type Credentials } from './auth/credentials.js';
 import { SessionBook } from './auth/sessions.js';
 import { RateLimiter } from './auth/rate-limiter.js';
 import { TotpGate } from './auth/totp.js';
-import { SqliteStore } from './store/sqlite/sqlite-store.js';
+import { openStore } from './store/open-store.js';
 import type { Snapshot, Store } from './store/store.js';
 import { Fanout } from './hub/fanout.js';
 import { Hub } from './hub/hub.js';
 import { EventLog } from './events.js';
 import { CommandBook, RECENT_COMMANDS_KEPT } from './commands/command-book.js';
+import { RECENT_ROLLOUTS_KEPT, RolloutBook } from './rollouts/rollout-book.js';
+import { rolloutRoutes } from './rollouts/routes.js';
 import { OutputLog } from './commands/output-log.js';
 import { DEFAULT_TIMEOUTS_MS, Dispatcher } from './commands/dispatcher.js';
 import { Fleet } from './fleet/fleet.js';
+import { DesiredTracker, desiredSettingsOf } from './desired/desired-tracker.js';
+import { desiredRoutes } from './desired/routes.js';
+import { requireScope } from './http/guards.js';
+import { ApiTokens, apiTokenSocketKey } from './auth/api-tokens.js';
+import { apiTokenRoutes } from './http/api-tokens.js';
+import { bearerOf } from './auth/tokens.js';
+import { CompartmentTracker } from './desired/compartment-tracker.js';
 import { DashboardMetrics } from './metrics.js';
 import { Retention } from './retention.js';
 import { sessionOf } from './http/session-cookie.js';
@@ -31,6 +40,8 @@ import { metricsRoute } from './http/metrics-route.js';
 import { pageRoutes } from './http/pages.js';
 import { wsRoute } from './http/ws-route.js';
 import { securityHeaders } from './http/security-headers.js';
+import { guardSessionOrigins } from './http/origin.js';
+import { lockDataDir } from './data-dir-lock.js';
 import type { App, DashboardContext } from './http/context.js';
 
 /** Request bodies are small JSON or form posts. */
@@ -57,8 +68,15 @@ function buildState(config: DashboardConfig, credentials: Credentials, store: St
   const tokens = new AgentTokens(store, credentials.agentTokenHash, config.allowSharedAgentToken, snapshot.hostTokens);
   const fanout = new Fanout(store, metrics, snapshot.meta);
   const events = new EventLog(store, fanout, snapshot.lastEventId, log);
-  const commands = new CommandBook(store, fanout, events, snapshot.commands);
-  const fleet = new Fleet(store, fanout, events, commands, config.offlineTimeoutMs, log, snapshot.hosts);
+  const commands = new CommandBook(store, fanout, events, snapshot.commands, config.queueTtlMs);
+  const desired = new DesiredTracker(desiredSettingsOf(config), { logger: log });
+  const compartments = new CompartmentTracker(desired, config.agentVersion);
+  const fleet = new Fleet({ store, fanout, events, commands, compartments, log }, config.offlineTimeoutMs, snapshot.hosts);
+  desired.onChange((state) => {
+    fanout.publishState('desired_update', { desired: state });
+    fleet.rejudgeAll();
+  });
+  desired.onBehindKnown(() => fleet.rejudgeAll());
   const output = new OutputLog(store, fanout);
   // The dispatcher reaches agents through the hub, which needs the dispatcher: it asks lazily.
   let hub: Hub | null = null;
@@ -66,8 +84,9 @@ function buildState(config: DashboardConfig, credentials: Credentials, store: St
     timeoutsMs: { ...DEFAULT_TIMEOUTS_MS, ...config.commandTimeoutsMs },
     queueTtlMs: config.queueTtlMs,
   });
+  const rollouts = new RolloutBook({ store, fanout, events, commands, dispatcher, fleet }, snapshot.rollouts);
   hub = new Hub(
-    { fleet, commands, output, fanout, events, tokens, dispatcher, metrics, store, log },
+    { fleet, commands, output, fanout, events, tokens, dispatcher, metrics, store, desired, rollouts, log },
     { pingIntervalMs: config.pingIntervalMs, agentQueueBytes: config.agentQueueBytes, browserQueueBytes: config.browserQueueBytes },
   );
   watchMetrics(hub, store);
@@ -87,12 +106,22 @@ function watchMetrics(hub: Hub, store: Store): void {
   });
 }
 
+/** An error's message; a field that should not be there is named, as ajv's own message does not. */
+function describeError(error: FastifyError): string {
+  const extra = error.validation?.map((issue) => issue.params?.additionalProperty).filter((name) => typeof name === 'string');
+  return extra && extra.length > 0 ? `${error.message}: ${extra.map((name) => `"${name}"`).join(', ')}` : error.message;
+}
+
 export async function startDashboard(config: DashboardConfig, options: DashboardOptions = {}): Promise<Dashboard> {
+  // First: one dashboard per data dir (DataDirInUseError otherwise).
+  lockDataDir(config.dataDir);
   const log = options.logger ?? pino({ level: config.logLevel });
   const credentials = options.credentials ?? (await resolveCredentials(config));
-  const store = new SqliteStore(config.dataDir, config.storeFlushIntervalMs, log);
-  const snapshot = store.load(RECENT_COMMANDS_KEPT);
+  const store = await openStore(config, log);
+  const snapshot = await store.load(RECENT_COMMANDS_KEPT, RECENT_ROLLOUTS_KEPT);
   const hub = buildState(config, credentials, store, snapshot, log);
+  hub.parts.desired.start();
+  await hub.parts.rollouts.resumeAfterRestart();
   const retention = new Retention(store, config.eventRetentionMs, config.outputRetentionMs);
   const sessions = new SessionBook(store, config.sessionDurationMs, snapshot.sessions, (idHash) => hub.closeSession(idHash));
   const context: DashboardContext = {
@@ -104,6 +133,7 @@ export async function startDashboard(config: DashboardConfig, options: Dashboard
     loginLimiter: new RateLimiter(config.rateLimit, config.rateWindowMs),
     agentLimiter: new RateLimiter(config.agentRateLimit, config.rateWindowMs),
     totp: config.totpSecret ? new TotpGate(config.totpSecret) : null,
+    apiTokens: new ApiTokens(store, snapshot.apiTokens, (id) => hub.closeSession(apiTokenSocketKey(id))),
   };
 
   const app: App = Fastify({
@@ -113,25 +143,34 @@ export async function startDashboard(config: DashboardConfig, options: Dashboard
     trustProxy: config.trustedProxies.length > 0 ? config.trustedProxies : false,
     // Events and warnings are logged where they happen; a line per request would drown them.
     logController: new LogController({ disableRequestLogging: true }),
+    // A body with a field its schema does not allow is refused (400 naming it), not silently trimmed:
+    // a script's typo ("batchsize") must not start a rollout with the defaults.
+    ajv: { customOptions: { removeAdditional: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
   await app.register(fastifyCookie, { secret: credentials.sessionSecrets });
   await app.register(fastifyFormbody);
   // autoPong off: the hub answers pings itself, after what came before them is durable.
   await app.register(fastifyWebsocket, { options: { maxPayload: config.maxMessageBytes, perMessageDeflate: false, autoPong: false } });
   app.decorateRequest('session', null);
+  app.decorateRequest('apiToken', null);
   app.addHook('onRequest', async (request, reply) => {
     request.session = sessionOf(request, reply, sessions);
+    if (request.url.startsWith('/api/')) request.apiToken = context.apiTokens.authenticate(bearerOf(request.headers.authorization) ?? '');
   });
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
     if (status === 500) request.log.error({ err: error }, 'request failed');
     const code = error.validation ? 'bad_request' : status === 500 ? 'internal' : (error.code ?? 'bad_request').toLowerCase();
-    return reply.code(status).send({ error: code, message: status === 500 ? 'internal error' : error.message });
+    return reply.code(status).send({ error: code, message: status === 500 ? 'internal error' : describeError(error) });
   });
   securityHeaders(app);
+  guardSessionOrigins(app, config.allowedOrigins);
   healthRoutes(app, context);
   loginRoutes(app, context);
   apiRoutes(app, context);
+  desiredRoutes(app, hub.parts.desired, config.webhookSecret, requireScope('read'));
+  rolloutRoutes(app, context);
+  apiTokenRoutes(app, context);
   hostAdminRoutes(app, context);
   metricsRoute(app, context);
   pageRoutes(app);
@@ -151,6 +190,8 @@ export async function startDashboard(config: DashboardConfig, options: Dashboard
       await hub.close();
       hub.parts.fleet.stop();
       hub.parts.dispatcher.stop();
+      await hub.parts.desired.stop();
+      hub.parts.rollouts.stop();
       sessions.stop();
       retention.stop();
       // Each phase is logged as it ends: a stop cut short by the deadline shows where it was.

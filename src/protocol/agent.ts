@@ -1,4 +1,4 @@
-// Messages between an agent and the dashboard (PROTOCOL.md sections 2 and 3).
+// Messages between an agent and the dashboard (docs/protocol.md).
 //
 // Agent payloads are read liberally where the existing Go agents may omit a field or send null,
 // and strictly where a wrong value would be stored or shown: every string has a length bound.
@@ -23,6 +23,17 @@ const FreshnessFields = {
   binary_hash: Opt(ShortText),
 };
 
+/** v1: what the dashboard needs to judge a host against the desired state (docs/protocol.md). */
+const CommitHash = Type.String({ maxLength: 64, pattern: '^([0-9a-f]{7,64})?$' });
+const DesiredStateFields = {
+  /** The full commit checked out in the flake repository; empty before the first clone. */
+  repo_commit: Opt(CommitHash),
+  /** The full commit the running system was switched from; empty when not known. */
+  system_commit: Opt(CommitHash),
+  /** SHA-256 (hex) of flake.lock. */
+  lock_hash: Opt(ShortText),
+};
+
 export const RunningCommand = Type.Object({
   command_id: CommandId,
   command: ShortText,
@@ -45,8 +56,11 @@ export const RegisterPayload = Type.Object({
   repo_url: Opt(PathText),
   repo_dir: Opt(PathText),
   ...FreshnessFields,
+  ...DesiredStateFields,
   protocol_version: Opt(Type.Integer({ minimum: 0, maximum: 1_000 })),
   running: Opt(RunningCommand),
+  /** v1: the host's tags as configured on it (NIXFLEET_TAGS); rollouts can target them. */
+  tags: Opt(Type.Array(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$' }), { maxItems: 64 })),
 });
 export type RegisterPayload = Static<typeof RegisterPayload>;
 
@@ -57,10 +71,10 @@ export const HeartbeatPayload = Type.Object({
   command_pid: Opt(Type.Integer()),
   metrics: Opt(Metrics),
   update_status: Opt(UpdateStatus),
-  lock_hash: Opt(ShortText),
   agent_version: Opt(ShortText),
   os_version: Opt(ShortText),
   ...FreshnessFields,
+  ...DesiredStateFields,
 });
 export type HeartbeatPayload = Static<typeof HeartbeatPayload>;
 

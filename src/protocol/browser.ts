@@ -1,6 +1,7 @@
-// Messages between a browser and the dashboard (PROTOCOL.md sections 4 and 5).
+// Messages between a browser and the dashboard (docs/protocol.md).
 import { Type, type Static } from '@sinclair/typebox';
-import { Command, FleetEvent, Host, OutputLine } from './model.js';
+import { Command, DesiredState, FleetEvent, Host, OutputLine } from './model.js';
+import { Rollout } from './rollout.js';
 import type { ErrorPayload, OperationProgressPayload, TestProgressPayload } from './agent.js';
 
 export const GetStatePayload = Type.Object({});
@@ -25,6 +26,9 @@ export type BrowserToDashboardMessage =
 export const InitPayload = Type.Object({
   hosts: Type.Array(Host),
   commands: Type.Array(Command),
+  desired: DesiredState,
+  /** Rollouts not yet ended and the most recent others, newest first. */
+  rollouts: Type.Array(Rollout),
   version: Type.Integer({ minimum: 0 }),
 });
 export type InitPayload = Static<typeof InitPayload>;
@@ -44,7 +48,13 @@ export type VersionedBrowserMessage =
   | { type: 'host_update'; payload: { host: Host }; version: number }
   | { type: 'host_removed'; payload: { host_id: string }; version: number }
   | { type: 'command_queued'; payload: { command: Command }; version: number }
-  | { type: 'command_update'; payload: { command: Command }; version: number };
+  | { type: 'command_update'; payload: { command: Command }; version: number }
+  | { type: 'desired_update'; payload: { desired: DesiredState }; version: number }
+  /**
+   * With `delta`, `rollout.hosts` holds only the hosts that changed since this rollout's previous
+   * rollout_update (or since `init`): merge them by host_id into the rollout already known.
+   */
+  | { type: 'rollout_update'; payload: { rollout: Rollout; delta: boolean }; version: number };
 
 export type UnversionedBrowserMessage =
   | { type: 'init'; payload: InitPayload }

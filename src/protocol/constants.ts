@@ -1,6 +1,6 @@
-// Names and numbers that both ends of the wire must agree on. See ../../../shared/PROTOCOL.md.
+// Names and numbers that both ends of the wire must agree on. See docs/protocol.md.
 
-/** Every command an agent knows (PROTOCOL.md section 3). */
+/** Every command an agent knows (docs/protocol.md, "Command names"). */
 export const COMMAND_NAMES = [
   'pull',
   'switch',
@@ -88,6 +88,8 @@ export const ErrorCode = {
 export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];
 
 export const SESSION_COOKIE = 'nixfleet_session';
+/** Every API token starts so: it cannot be taken for an agent token, and a leaked one is recognisable. */
+export const API_TOKEN_PREFIX = 'nfx_';
 export const CSRF_HEADER = 'x-csrf-token';
 export const CSRF_FORM_FIELD = 'csrf_token';
 

@@ -1,6 +1,6 @@
-// Bodies of the HTTP routes (PROTOCOL.md section 6). Fastify validates requests against these.
+// Bodies of the HTTP routes (docs/api.md). Fastify validates requests against these.
 import { Type, type Static } from '@sinclair/typebox';
-import { Command, FleetEvent, Host, HostType, OutputLine } from './model.js';
+import { Command, FleetEvent, Host, HostType, Nullable, OutputLine } from './model.js';
 
 export const HostIdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 253 }) });
 export type HostIdParams = Static<typeof HostIdParams>;
@@ -75,3 +75,33 @@ export type EventsReply = Static<typeof EventsReply>;
 /** Every API error: a code a client can act on and a sentence for a human. */
 export const ApiError = Type.Object({ error: Type.String(), message: Type.String() });
 export type ApiError = Static<typeof ApiError>;
+
+/** What an API token may do: read everything; also operate hosts (commands, rollouts); also administer them. */
+export const API_SCOPES = ['read', 'operate', 'admin'] as const;
+export const ApiScope = Type.Union(API_SCOPES.map((scope) => Type.Literal(scope)));
+export type ApiScope = (typeof API_SCOPES)[number];
+
+export const ApiToken = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  scope: ApiScope,
+  created_at: Type.String(),
+  created_by: Type.String(),
+  last_used_at: Nullable(Type.String()),
+});
+export type ApiToken = Static<typeof ApiToken>;
+
+export const CreateApiTokenBody = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 64, pattern: '^[^\\u0000-\\u001f\\u007f]+$' }),
+    scope: ApiScope,
+  },
+  { additionalProperties: false },
+);
+export type CreateApiTokenBody = Static<typeof CreateApiTokenBody>;
+
+/** The token's secret is in this answer only. */
+export const CreatedApiTokenReply = Type.Object({ token: ApiToken, secret: Type.String() });
+export const ApiTokensReply = Type.Object({ tokens: Type.Array(ApiToken) });
+export const ApiTokenIdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
+export type ApiTokenIdParams = Static<typeof ApiTokenIdParams>;

@@ -4,3 +4,4 @@ export * from './model.js';
 export * from './agent.js';
 export * from './browser.js';
 export * from './http.js';
+export * from './rollout.js';

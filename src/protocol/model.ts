@@ -1,4 +1,4 @@
-// The records the dashboard shows to browsers (PROTOCOL.md section 5). Times are ISO 8601 strings.
+// The records the dashboard shows to browsers (docs/protocol.md). Times are ISO 8601 strings.
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { COMMAND_STATUSES } from './constants.js';
 
@@ -33,6 +33,55 @@ export const UpdateStatus = Type.Object({
 });
 export type UpdateStatus = Static<typeof UpdateStatus>;
 
+/**
+ * A host's five compartments (docs/protocol.md, "Compartments"): how far it is from the desired state,
+ * judged by the dashboard from what the agent reports, the commands it ran and the fleet repository.
+ */
+export const COMPARTMENT_NAMES = ['agent', 'git', 'lock', 'system', 'tests'] as const;
+export type CompartmentName = (typeof COMPARTMENT_NAMES)[number];
+
+export const COMPARTMENT_STATUSES = ['ok', 'outdated', 'error', 'working', 'unknown'] as const;
+export const CompartmentStatus = Type.Union(COMPARTMENT_STATUSES.map((s) => Type.Literal(s)));
+export type CompartmentStatus = (typeof COMPARTMENT_STATUSES)[number];
+
+export const Compartment = Type.Object({
+  status: CompartmentStatus,
+  /** Why, in words a person can act on. */
+  message: Type.String(),
+  /** Since when the compartment has had this status (ISO time), null when not known. */
+  since: Nullable(Type.String()),
+});
+export type Compartment = Static<typeof Compartment>;
+
+export const Compartments = Type.Object({
+  agent: Compartment,
+  git: Compartment,
+  lock: Compartment,
+  system: Compartment,
+  tests: Compartment,
+});
+export type Compartments = Static<typeof Compartments>;
+
+/** What the fleet repository says every host should run: the head of its branch. */
+export const DesiredState = Type.Object({
+  /** Where it comes from: the fleet repository, the earlier dashboard's version URL, or nothing configured. */
+  source: Type.Union([Type.Literal('git'), Type.Literal('version_url'), Type.Literal('none')]),
+  /** Full commit hash of the branch head; empty until the first successful fetch. */
+  commit: Type.String(),
+  branch: Type.String(),
+  /** SHA-256 (hex) of flake.lock at that commit; empty when it has none. */
+  lock_hash: Type.String(),
+  /** The commit's committer time. */
+  committed_at: Nullable(Type.String()),
+  /** The commit's subject line. */
+  subject: Type.String(),
+  /** When the source was last read successfully or not. */
+  checked_at: Nullable(Type.String()),
+  /** Why the last fetch failed (git's reason); null after a good one. */
+  error: Nullable(Type.String()),
+});
+export type DesiredState = Static<typeof DesiredState>;
+
 export const OutputLine = Type.Object({
   seq: Type.Integer({ minimum: 0 }),
   stream: Stream,
@@ -53,6 +102,8 @@ export const Command = Type.Object({
   started_at: Nullable(Type.String()),
   finished_at: Nullable(Type.String()),
   output_lines: Type.Integer({ minimum: 0 }),
+  /** A queued command's expiry: when it ends `expired` unless its host took it. Null otherwise. */
+  expires_at: Nullable(Type.String()),
 });
 export type Command = Static<typeof Command>;
 
@@ -74,6 +125,20 @@ export const Host = Type.Object({
   device_type: Type.String(),
   running_command: Nullable(Command),
   protocol_version: Type.Integer({ minimum: 0 }),
+  /** Full commit checked out in the host's flake repository (v1 agents; empty when not reported). */
+  repo_commit: Type.String(),
+  /** Full commit the running system was switched from; empty when not known. */
+  system_commit: Type.String(),
+  /** SHA-256 (hex) of the host's flake.lock. */
+  lock_hash: Type.String(),
+  compartments: Compartments,
+  /** Two agents keep replacing each other as this host: one of them has the wrong hostname or token. */
+  agent_conflict: Type.Boolean(),
+  /** Tags the admin set (PUT /api/hosts/:id/tags), and those the agent reports (NIXFLEET_TAGS). */
+  tags: Type.Array(Type.String()),
+  agent_tags: Type.Array(Type.String()),
+  /** Its agent last registered with the shared agent token, not a token of the host's own. */
+  shared_token: Type.Boolean(),
 });
 export type Host = Static<typeof Host>;
 

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { TestFleet, waitFor } from './support/fleet.js';
 import { killAllAgents } from './support/agent-process.js';
 import { AGENT_VERSION } from '../../src/agent/version.js';
+import { EXTRA_HEARTBEAT_MIN_GAP_MS, Heartbeat } from '../../src/agent/heartbeat.js';
 
 let fleet: TestFleet;
 
@@ -85,4 +86,23 @@ test('heartbeats keep their interval while a command floods output, and name it 
   assert.equal(record.output_lines, 10_001, 'every line and the agent\'s own "$ nix" line');
   await heartbeats('web-01', 1, 3_000);
   assert.equal(fleet.host('web-01')?.pending_command, null);
+});
+
+test('extra heartbeats (after commands) go out at once, at most one a second, those asked for in between folded into one', async () => {
+  const beats: number[] = [];
+  const heartbeat = new Heartbeat(3_600_000, () => beats.push(performance.now()));
+  heartbeat.soon();
+  assert.equal(beats.length, 0, 'none before start: the next register says it all');
+  heartbeat.start();
+  heartbeat.soon();
+  assert.equal(beats.length, 2, 'the one at start, and the extra one at once');
+  for (let i = 0; i < 5; i++) heartbeat.soon();
+  assert.equal(beats.length, 2);
+  try {
+    await waitFor(() => beats.length >= 3, 'the folded extra heartbeat', 5_000);
+    assert.equal(beats.length, 3, 'five asked for, one sent');
+    assert.ok((beats[2] ?? 0) - (beats[1] ?? 0) >= EXTRA_HEARTBEAT_MIN_GAP_MS - 1, `${(beats[2] ?? 0) - (beats[1] ?? 0)} ms apart`);
+  } finally {
+    heartbeat.stop();
+  }
 });

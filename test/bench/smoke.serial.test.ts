@@ -1,5 +1,6 @@
 // The benchmark still works: a five-second run against a real dashboard process loses nothing,
-// stores everything and reports every measure (the targets themselves live in npm run bench).
+// stores everything and reports every measure, and a small rollout runs every step of every host
+// once within its batch size (the targets themselves live in npm run bench).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -8,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { tempDir } from '../helpers/dashboard.js';
 import { nodeArgs } from '../helpers/program.js';
 
-test('the smoke scenario runs end to end and reports latency, loss, CPU, memory and storage', () => {
+test('the smoke scenarios run end to end and report latency, loss, CPU, memory, storage and a rollout', () => {
   const out = path.join(tempDir(), 'smoke.json');
   const run = spawnSync(process.execPath, nodeArgs('bench/run.ts', '--smoke', '--from-source', '--out', out), { encoding: 'utf8', timeout: 120_000 });
   assert.equal(run.status, 0, `${run.stdout}\n${run.stderr}`);
@@ -26,4 +27,15 @@ test('the smoke scenario runs end to end and reports latency, loss, CPU, memory 
   const output = smoke.output as { p50: number; p99: number; max: number };
   assert.ok(output.p50 > 0 && output.p50 <= output.p99 && output.p99 <= output.max + 0.1);
   assert.match(run.stdout, /smoke .* PASS/);
+
+  const rolloutRun = results.find((r) => r.key === 'smoke-rollout');
+  assert.ok(rolloutRun, 'the rollout smoke scenario ran');
+  assert.equal(rolloutRun.pass, true, JSON.stringify(rolloutRun.verdicts));
+  const rollout = rolloutRun.rollout as Record<'wallMs' | 'cpuMsPerHostStep' | 'peakRssMB' | 'stepsSucceeded' | 'hostsExact' | 'maxHostsInFlight', number> & { status: string };
+  assert.equal(rollout.status, 'succeeded');
+  assert.equal(rollout.stepsSucceeded, 20 * 2);
+  assert.equal(rollout.hostsExact, 20);
+  assert.equal(rollout.maxHostsInFlight, 5, 'the batch of 5 is filled and never exceeded');
+  assert.equal(rolloutRun.versionGaps, 0);
+  for (const key of ['wallMs', 'cpuMsPerHostStep', 'peakRssMB'] as const) assert.ok(Number.isFinite(rollout[key]) && rollout[key] > 0, key);
 });

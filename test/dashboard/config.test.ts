@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { ConfigError, loadConfig, parseListen } from '../../src/dashboard/config.js';
+import { ConfigError, isBranchName, loadConfig, parseListen } from '../../src/dashboard/config.js';
 import { parseDuration, parseSize } from '../../src/util/units.js';
 
 test('durations: 500ms, 30s, 5m, 24h and Go compound forms', () => {
@@ -55,5 +55,64 @@ test('a bad setting is an error naming the variable', () => {
   };
   for (const [name, value] of Object.entries(cases)) {
     assert.throws(() => loadConfig({ [name]: value }), (err: unknown) => err instanceof ConfigError && err.variable === name && err.message.startsWith(name));
+  }
+});
+
+test('the desired state: no source by default, branch main, a poll every minute', () => {
+  const config = loadConfig({});
+  assert.equal(config.repoUrl, undefined);
+  assert.equal(config.repoBranch, 'main');
+  assert.equal(config.repoPollMs, 60_000);
+  assert.equal(config.repoSshKeyPath, undefined);
+  assert.equal(config.webhookSecret, undefined);
+  assert.equal(config.versionUrl, undefined);
+  assert.equal(config.agentVersion, undefined);
+});
+
+test('the desired state settings are read as given', () => {
+  const config = loadConfig({
+    NIXFLEET_REPO_URL: 'git@github.com:example/fleet.git',
+    NIXFLEET_BRANCH: 'release/2025-06',
+    NIXFLEET_REPO_POLL: '5m',
+    NIXFLEET_SSH_KEY: 'keys/deploy',
+    NIXFLEET_WEBHOOK_SECRET: 's3cret',
+    NIXFLEET_VERSION_URL: 'https://fleet.example.org/version.json',
+    NIXFLEET_AGENT_VERSION: 'v0.2.0',
+  });
+  assert.equal(config.repoUrl, 'git@github.com:example/fleet.git');
+  assert.equal(config.repoBranch, 'release/2025-06');
+  assert.equal(config.repoPollMs, 300_000);
+  assert.equal(config.repoSshKeyPath, path.resolve('keys/deploy'));
+  assert.equal(config.webhookSecret, 's3cret');
+  assert.equal(config.versionUrl, 'https://fleet.example.org/version.json');
+  assert.equal(config.agentVersion, '0.2.0');
+});
+
+test('branch names: what git accepts and cannot be read as an option', () => {
+  for (const good of ['main', 'release/2025-06', 'feature_x.y', 'v1']) assert.ok(isBranchName(good), good);
+  for (const bad of ['', '-main', '--upload-pack=x', 'a..b', 'a b', 'a:b', 'a~1', 'a^', 'a?', 'a*', 'a[', 'a\\b', '/a', 'a/', 'a//b', 'a.', '.a', 'a/.b', 'a.lock', 'a@{1}', '@', 'a\x00']) {
+    assert.equal(isBranchName(bad), false, JSON.stringify(bad));
+  }
+});
+
+test('a bad desired-state setting is an error naming the variable', () => {
+  const cases: [string, string][] = [
+    ['NIXFLEET_BRANCH', 'a..b'],
+    ['NIXFLEET_BRANCH', '-x'],
+    ['NIXFLEET_BRANCH', ''],
+    ['NIXFLEET_REPO_POLL', 'hourly'],
+    ['NIXFLEET_REPO_POLL', '0s'],
+    ['NIXFLEET_REPO_URL', '--upload-pack=touch /tmp/x'],
+    ['NIXFLEET_REPO_URL', 'https://example.org/\nfleet.git'],
+    ['NIXFLEET_VERSION_URL', 'ftp://example.org/version.json'],
+    ['NIXFLEET_VERSION_URL', 'not a url'],
+    ['NIXFLEET_AGENT_VERSION', 'latest'],
+  ];
+  for (const [name, value] of cases) {
+    assert.throws(
+      () => loadConfig({ [name]: value }),
+      (err: unknown) => err instanceof ConfigError && err.variable === name,
+      `${name}=${JSON.stringify(value)}`,
+    );
   }
 });

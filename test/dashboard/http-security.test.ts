@@ -101,7 +101,7 @@ test('every response carries a CSP without unsafe-inline, X-Frame-Options DENY, 
       assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/, path);
       assert.equal(response.headers.get('x-frame-options'), 'DENY', path);
       assert.equal(response.headers.get('x-content-type-options'), 'nosniff', path);
-      assert.equal(response.headers.get('referrer-policy'), 'no-referrer', path);
+      assert.equal(response.headers.get('referrer-policy'), 'same-origin', path);
     }
   });
 });

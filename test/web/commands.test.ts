@@ -93,7 +93,7 @@ test('Switch asks first, then reaches the agent; its lines stream into a tab in 
   assert.deepEqual(watched.errors, []);
 });
 
-test('a command the dashboard refuses (409) tells the admin why', async () => {
+test('a command the dashboard refuses (409) tells the admin why: busy offers the queue, a stop of nothing says so', async () => {
   const { page } = watched;
   const busy = await agent('web-busy');
   const session = await login(t.url);
@@ -102,8 +102,21 @@ test('a command the dashboard refuses (409) tells the admin why', async () => {
   await hostRow(page, 'web-busy').locator('.badge.status-running').waitFor();
 
   await chooseAction(page, 'web-busy', 'Pull');
-  await page.locator('.notice-error').filter({ hasText: 'Pull refused for web-busy: web-busy is busy with switch' }).waitFor();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByRole('heading', { name: 'Queue Pull for web-busy?' }).waitFor();
+  await dialog.getByText(/^web-busy is busy with switch/).waitFor();
+  await dialog.getByRole('button', { name: 'Don’t queue' }).click();
+  await dialog.waitFor({ state: 'hidden' });
   finish(busy, running);
+  await hostRow(page, 'web-busy').locator('.badge.status-succeeded').waitFor();
+  assert.equal(busy.ofType('command').length, 1, 'declining the queue sent nothing');
+
+  // A stop is never queued: refused, it says why at once.
+  busy.ws.terminate();
+  await hostRow(page, 'web-busy').locator('.badge.presence-reconnecting, .badge.presence-offline').first().waitFor();
+  await chooseAction(page, 'web-busy', 'Stop…');
+  await dialog.getByRole('button', { name: 'Stop', exact: true }).click();
+  await page.locator('.notice-error').filter({ hasText: 'Stop refused for web-busy: web-busy cannot take commands' }).waitFor();
   await page.locator('.notice-error').getByRole('button', { name: 'Dismiss' }).first().click();
 });
 
@@ -146,7 +159,7 @@ test('a tab opened mid-command and a page refresh both show every line from the 
   let next = printLines(host, received.command_id, 12_000, { stderr: (seq) => seq % 1000 === 999 });
   await until(async () => t.dashboard.context.hub.parts.commands.get(received.command_id)?.output_lines === 12_000, 'the dashboard to have 12,000 lines');
 
-  await hostRow(page, 'web-long').getByRole('button', { name: 'pull-switch' }).click();
+  await hostRow(page, 'web-long').getByRole('button', { name: 'pull-switch', exact: true }).click();
   await until(async () => (await lineCount(page)) === '12000', 'the replayed 12,000 lines');
 
   await page.reload();

@@ -1,14 +1,16 @@
-// Host management in a real browser against a real dashboard and real agent sockets: adding a host
-// shows its token once and that token registers the host; a bad hostname never leaves the form;
-// rotating cuts the agent that used the old token; removing a connected host needs "Remove anyway".
+// Host management in a real browser against a real dashboard and real agent sockets: an empty fleet
+// says how to connect the first agent; adding a host shows its token once, with the agent's settings
+// for this dashboard, and that token registers the host; a bad hostname never leaves the form; a host
+// on the shared agent token is marked until rotating gives it its own; rotating cuts the agent that
+// used the old token; removing a connected host needs "Remove anyway".
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { tokenSnippet } from '../../src/web/ui/hosts/token-snippet.js';
+import { agentSettingsBlocks, tryAgentCommand } from '../../src/web/ui/hosts/agent-settings.js';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { login, startTestDashboard, type Session, type TestDashboard } from '../helpers/dashboard.js';
 import { upgradeStatus, type TestSocket } from '../helpers/sockets.js';
-import { buildWebClient, hostRow, launchChromium, logIn, openPage, screenshot, type WatchedPage } from './helpers/browser.js';
-import { agentWithToken, startAgent } from './helpers/agent-script.js';
+import { buildWebClient, hostRow, launchChromium, logIn, openPage, screenshot, until, type WatchedPage } from './helpers/browser.js';
+import { agentWithToken, createHostToken, startAgent } from './helpers/agent-script.js';
 
 let t: TestDashboard;
 let browser: Browser;
@@ -30,15 +32,7 @@ after(async () => {
 });
 
 /** Makes a host over the API (not the page), for tests about what happens to it afterwards. */
-async function createHost(hostname: string): Promise<string> {
-  const response = await fetch(`${t.url}/api/hosts`, {
-    method: 'POST',
-    headers: { cookie: session.cookie, 'x-csrf-token': session.csrf, 'content-type': 'application/json' },
-    body: JSON.stringify({ hostname }),
-  });
-  assert.equal(response.status, 201);
-  return ((await response.json()) as { token: string }).token;
-}
+const createHost = (hostname: string) => createHostToken(t.url, session, hostname);
 
 async function registered(token: string, hostname: string): Promise<TestSocket> {
   const { agent, reply } = await agentWithToken(t.wsUrl, token, hostname);
@@ -72,7 +66,26 @@ async function pageHolds(page: Page, token: string): Promise<boolean> {
   return String(kept).includes(token);
 }
 
-test('Add host, by keyboard: the host appears in the table, its token is shown once with the commands for the host, and it registers that host', async () => {
+test('an empty fleet says how to connect the first agent: Add host, or the try-it command pointed at this dashboard', async () => {
+  const { page } = watched;
+  const empty = page.getByRole('region', { name: 'No host has connected yet' });
+  await empty.waitFor();
+  const command = tryAgentCommand(t.wsUrl);
+  assert.match(command, /^NIXFLEET_URL=ws:\/\/127\.0\.0\.1:\d+\/ws /, 'the page’s own dashboard, ws:// on plain http');
+  assert.equal(await empty.locator('.try-agent').textContent(), command);
+  await empty.getByRole('button', { name: 'Copy command' }).click();
+  await empty.getByText('Command copied.').waitFor();
+  assert.equal(await page.evaluate('navigator.clipboard.readText()'), command);
+
+  await empty.getByRole('button', { name: 'Add the first host' }).click();
+  const form = page.getByRole('dialog', { name: 'Add a host' });
+  await form.waitFor();
+  await form.getByRole('button', { name: 'Cancel' }).click();
+  await form.waitFor({ state: 'hidden' });
+  await screenshot(page, 'empty-fleet.png');
+});
+
+test('Add host, by keyboard: the host appears in the table, its token is shown once with the agent’s settings for this dashboard, and it registers that host', async () => {
   const { page } = watched;
   await page.evaluate('window.__sameDocument = 7');
   await page.getByRole('button', { name: 'Add host' }).focus();
@@ -91,12 +104,27 @@ test('Add host, by keyboard: the host appears in the table, its token is shown o
   await form.waitFor({ state: 'hidden' });
   const token = await shownToken(shown);
   assert.match((await shown.locator('.warning').textContent()) ?? '', /shown only once/);
-  const snippet = (await shown.locator('.snippet').textContent()) ?? '';
-  assert.equal(snippet, tokenSnippet(token));
   assert.equal(await focusedText(page), 'Copy token');
   await page.keyboard.press('Enter');
   await shown.getByText('Token copied.').waitFor();
   assert.equal(await page.evaluate('navigator.clipboard.readText()'), token, 'Copy put exactly the token on the clipboard');
+
+  // Everything to paste on the host, for this dashboard (ws:// on plain http), each with its copy button.
+  const blocks = agentSettingsBlocks(token, { wsUrl: t.wsUrl, hostname: 'enrol-01', hostType: 'nixos' });
+  assert.deepEqual(
+    await shown.locator('.settings-block').evaluateAll((sections) => sections.map((section) => section.getAttribute('data-block'))),
+    blocks.map((block) => block.key),
+  );
+  for (const block of blocks) {
+    const section = shown.locator(`.settings-block[data-block="${block.key}"]`);
+    assert.equal(await section.locator('.snippet').textContent(), block.text, `${block.key} is shown as built`);
+    await section.getByRole('button', { name: block.copyLabel }).click();
+    await until(async () => (await page.evaluate('navigator.clipboard.readText()')) === block.text, `${block.copyLabel} to put the ${block.key} block on the clipboard`);
+  }
+  const module = blocks.find((block) => block.key === 'module')?.text ?? '';
+  assert.ok(module.includes(`url = "${t.wsUrl}";`) && module.includes('hostname = "enrol-01";'), module);
+  const environment = blocks.find((block) => block.key === 'environment')?.text ?? '';
+  assert.ok(environment.startsWith(`NIXFLEET_URL=${t.wsUrl}\nNIXFLEET_TOKEN_FILE=/etc/nixfleet/agent-token\nNIXFLEET_HOSTNAME=enrol-01\n`), environment);
   await screenshot(shown, 'token-dialog.png');
 
   const row = hostRow(page, 'enrol-01');
@@ -111,6 +139,8 @@ test('Add host, by keyboard: the host appears in the table, its token is shown o
 
   await registered(token, 'enrol-01');
   await row.locator('.badge.presence-online').waitFor();
+  assert.equal(await row.locator('.badge.shared-token').count(), 0, 'a host on its own token is not marked');
+  assert.equal(await page.getByRole('region', { name: 'No host has connected yet' }).count(), 0, 'the fleet is not empty any more');
   assert.equal(await page.evaluate('window.__sameDocument'), 7, 'the page was not reloaded');
 });
 
@@ -148,6 +178,36 @@ test('a hostname the agent could not register is refused in the form before any 
   } finally {
     page.off('request', countPosts);
   }
+});
+
+test('a host whose agent uses the shared agent token is marked, saying how to give it its own; after Rotate token and the new token on the host, it is not', async () => {
+  const { page } = watched;
+  const sharedAgent = await startAgent(t.wsUrl, 'shared-01');
+  agents.push(sharedAgent);
+  const row = hostRow(page, 'shared-01');
+  const badge = row.locator('.badge.shared-token');
+  await badge.waitFor();
+  const explained = (await badge.getAttribute('title')) ?? '';
+  assert.match(explained, /shared agent token .*Give it its own token: Actions → Rotate token…/);
+  // The same words on keyboard focus, where no browser shows a title.
+  await row.getByRole('checkbox').focus();
+  await page.keyboard.press('Tab');
+  const tooltip = page.getByRole('tooltip');
+  await tooltip.waitFor();
+  assert.equal(await tooltip.textContent(), explained);
+  // The action the title names is the one in the row's menu.
+  await chooseAction(page, 'shared-01', 'Rotate token…');
+  const ask = page.getByRole('dialog', { name: 'Rotate the agent token of shared-01?' });
+  await ask.getByRole('button', { name: 'Rotate token' }).click();
+  const shown = page.getByRole('dialog', { name: 'New agent token for shared-01' });
+  const token = await shownToken(shown);
+  assert.equal((await sharedAgent.closed).code, 4004, 'the agent on the shared token is disconnected');
+  await shown.getByRole('button', { name: 'Done' }).click();
+  await shown.waitFor({ state: 'hidden' });
+
+  await registered(token, 'shared-01');
+  await badge.waitFor({ state: 'detached' });
+  await row.locator('.badge.presence-online').waitFor();
 });
 
 test('Rotate token: after a warning, a new token is shown; the connected agent is closed with 4004, the old token is refused and the new one registers', async () => {

@@ -1,6 +1,7 @@
 // One command as it runs: its programs one after another, their output into the command's report,
-// the run recorded in the state dir while a program runs, and stopping (SIGTERM to the program's
-// process group, SIGKILL after the grace period).
+// the run recorded in the state dir while a program runs (for a detached one, with the repository
+// commit it started from), and stopping (SIGTERM to the program's process group, SIGKILL after the
+// grace period).
 import fs from 'node:fs';
 import path from 'node:path';
 import type { OperationProgressPayload, TestProgressPayload, AgentToDashboardMessage } from '../../protocol/agent.js';
@@ -13,7 +14,9 @@ import type { PersistedRun, RunState } from '../state.js';
 import type { UpdateStatusBook } from '../host/update-status.js';
 import type { RepoFacts } from '../host/repo-facts.js';
 import type { SystemFacts } from '../host/system-facts.js';
+import type { SystemRecord } from '../host/system-record.js';
 import type { CommandContext, StepSpec } from './context.js';
+import { processSpecOf } from './step-process.js';
 
 type DetachedStep = Extract<NonNullable<PersistedRun['step']>, { detached: true }>;
 
@@ -22,6 +25,7 @@ export interface CommandRunParts {
   repo: RepoFacts;
   system: SystemFacts;
   updates: UpdateStatusBook;
+  systemRecord: SystemRecord;
   state: RunState;
   report: CommandReport;
   /** Best-effort frames that are shown, not kept (progress). */
@@ -33,6 +37,7 @@ export class CommandRun implements CommandContext {
   readonly repo: RepoFacts;
   readonly system: SystemFacts;
   readonly updates: UpdateStatusBook;
+  readonly systemRecord: SystemRecord;
   lastErrorLine = '';
   private current: RunningProcess | null = null;
   private stopSignal: NodeJS.Signals | null = null;
@@ -46,6 +51,7 @@ export class CommandRun implements CommandContext {
     this.repo = parts.repo;
     this.system = parts.system;
     this.updates = parts.updates;
+    this.systemRecord = parts.systemRecord;
   }
 
   get stopRequested(): boolean {
@@ -59,6 +65,11 @@ export class CommandRun implements CommandContext {
   /** Its program runs detached and goes on when this agent process ends. */
   get survivesRestart(): boolean {
     return this.persisted.step?.detached === true;
+  }
+
+  get detachedStepCommit(): string | null {
+    const step = this.persisted.step;
+    return step?.detached ? (step.repo_commit ?? null) : null;
   }
 
   /** The program that runs now, for `register` and heartbeats. */
@@ -80,8 +91,8 @@ export class CommandRun implements CommandContext {
 
   async run(step: StepSpec): Promise<StepResult> {
     if (this.stopSignal) return { exitCode: null, signal: this.stopSignal, error: null };
-    const argv = step.privileged ? [...this.config.privilegePrefix, ...step.argv] : [...step.argv];
-    const spec = { argv, cwd: step.cwd ?? this.config.repoDir, env: { ...process.env, ...this.gitEnv(), ...step.env } };
+    const spec = processSpecOf(this.config, step);
+    const argv = spec.argv;
     this.lastErrorLine = '';
     this.note(`$ ${argv.join(' ')}`);
     const sink = (stream: Stream, line: string) => this.line(stream, line, step.collect);
@@ -94,6 +105,8 @@ export class CommandRun implements CommandContext {
     // The log's lines are numbered from here, by this agent and by any later one that follows it.
     const seqBase = this.parts.report.spool.seqAfterUnsent;
     const unit = `nixfleet-${this.persisted.command}-${this.persisted.command_id.slice(0, 8)}`.replace(/[^A-Za-z0-9:_.-]/g, '-');
+    // What the step is built from, taken as it starts: the agent that sees it end may be another one.
+    const repoCommit = this.repo.commit();
     let pid: number;
     try {
       pid = await startDetached(spec, log, this.config.detach, unit);
@@ -101,7 +114,7 @@ export class CommandRun implements CommandContext {
       fs.rmSync(log, { force: true });
       return { exitCode: null, signal: null, error: `cannot start ${path.basename(argv[0] ?? '')}: ${(err as Error).message}` };
     }
-    const detached: DetachedStep = { detached: true, pid, log, seq_base: seqBase };
+    const detached: DetachedStep = { detached: true, pid, log, seq_base: seqBase, repo_commit: repoCommit };
     this.record(detached);
     return this.follow(detached);
   }
@@ -149,15 +162,5 @@ export class CommandRun implements CommandContext {
   private record(step: PersistedRun['step']): void {
     this.persisted.step = step;
     this.parts.state.write(this.persisted);
-  }
-
-  /** git never waits for a password nobody will type, and uses the configured deploy key. */
-  private gitEnv(): Record<string, string> {
-    const env: Record<string, string> = { GIT_TERMINAL_PROMPT: '0' };
-    if (this.config.sshKey) {
-      const quoted = `'${this.config.sshKey.replaceAll("'", "'\\''")}'`;
-      env.GIT_SSH_COMMAND = `ssh -i ${quoted} -o IdentitiesOnly=yes -o StrictHostKeyChecking=accept-new`;
-    }
-    return env;
   }
 }

@@ -7,6 +7,8 @@ import type { StepResult } from '../executor/process-group.js';
 import type { UpdateStatusBook } from '../host/update-status.js';
 import type { RepoFacts } from '../host/repo-facts.js';
 import type { SystemFacts } from '../host/system-facts.js';
+import type { SystemRecord } from '../host/system-record.js';
+import type { FreshCheck } from '../freshness/checks.js';
 
 export interface CommandOutcome {
   status: AgentStatusValue;
@@ -32,6 +34,14 @@ export interface CommandContext {
   readonly repo: RepoFacts;
   readonly system: SystemFacts;
   readonly updates: UpdateStatusBook;
+  /** The commit the running system was switched from: activations record theirs. */
+  readonly systemRecord: SystemRecord;
+  /**
+   * The repository's full commit when this command's detached step (an activation) started, from
+   * the run record, so the agent process that sees the step end knows it even if it did not start
+   * it. Null when no detached step started, or the agent that started it did not record it.
+   */
+  readonly detachedStepCommit: string | null;
   /** The command was told to stop; later steps do not start. */
   readonly stopRequested: boolean;
   /** The last stderr line of the last step: the best one-line reason a program failed. */
@@ -52,10 +62,14 @@ export interface CommandDefinition {
   resume?(ctx: CommandContext, result: StepResult): CommandOutcome;
   /** After it succeeds the agent restarts, so that a new version of itself takes over. */
   restartsAgent?: boolean;
+  /** The facts it may change: checked again once it has succeeded and been reported. */
+  rechecks?: readonly FreshCheck[];
 }
 
 export const ok = (message: string): CommandOutcome => ({ status: 'ok', exit_code: 0, message });
 export const failed = (message: string, exitCode: number | null = null): CommandOutcome => ({ status: 'error', exit_code: exitCode, message });
+/** Nothing failed, but the admin should look: the dashboard counts it as succeeded and shows the message. */
+export const warning = (message: string): CommandOutcome => ({ status: 'warning', exit_code: 0, message });
 
 /** How a program ended, in words, for a status message. */
 export function describeEnd(program: string, result: StepResult, lastErrorLine: string): string {

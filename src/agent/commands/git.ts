@@ -42,4 +42,4 @@ export async function pullRepository(ctx: CommandContext): Promise<CommandOutcom
   return ok(message);
 }
 
-export const pull: CommandDefinition = { run: pullRepository };
+export const pull: CommandDefinition = { run: pullRepository, rechecks: ['git', 'lock'] };

@@ -15,4 +15,5 @@ export const update: CommandDefinition = {
     ctx.updates.set('lock', outcome.status === 'ok' ? 'ok' : 'error', outcome.message);
     return outcome;
   },
+  rechecks: ['git', 'lock'],
 };

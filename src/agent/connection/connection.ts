@@ -13,6 +13,7 @@ import type { AgentToDashboardMessage } from '../../protocol/agent.js';
 import { CloseCode } from '../../protocol/constants.js';
 import { backoffDelayMs, type BackoffPolicy } from './backoff.js';
 import { decodeInbound, type Inbound } from './inbound.js';
+import { describeConnectError } from './connect-error.js';
 
 /** A dashboard that accepts TCP but never completes the upgrade is given up after this. */
 const HANDSHAKE_TIMEOUT_MS = 15_000;
@@ -148,8 +149,7 @@ export class DashboardConnection {
       this.barriers.delete(id);
     });
     socket.on('error', (err) => {
-      const refused = /\b401\b/.test(err.message) ? ' (the dashboard refused the token: check NIXFLEET_TOKEN)' : '';
-      log.warn({ err: err.message }, `connection error${refused}`);
+      log.warn({ err: err.message }, describeConnectError(url, err));
     });
     socket.on('close', (code, reason) => this.onClose(socket, code, reason.toString()));
   }

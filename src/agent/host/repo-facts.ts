@@ -1,5 +1,5 @@
 // What the heartbeat says about the host's configuration: the git commit of the flake repository
-// (`generation`), the hash of its flake.lock and the nixpkgs version. Read from files on every
+// (`repo_commit`, and its short form `generation`), the hash of its flake.lock and the nixpkgs version. Read from files on every
 // heartbeat without starting a process, so a heartbeat is never slow, whatever else runs.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -8,6 +8,8 @@ import { createHash } from 'node:crypto';
 /** What `git rev-parse --short HEAD` prints by default. */
 export const SHORT_COMMIT_LENGTH = 7;
 const NIXOS_VERSION_FILE = '/run/current-system/nixos-version';
+/** A full commit as git writes it (SHA-1 or SHA-256). */
+const FULL_COMMIT = /^[0-9a-f]{40,64}$/;
 
 function readText(file: string): string | null {
   try {
@@ -32,13 +34,18 @@ function resolveRef(gitDir: string, ref: string): string | null {
   const dirs = common ? [gitDir, path.resolve(gitDir, common)] : [gitDir];
   for (const dir of dirs) {
     const loose = readText(path.join(dir, ref))?.trim();
-    if (loose && /^[0-9a-f]{40,64}$/.test(loose)) return loose;
+    if (loose && FULL_COMMIT.test(loose)) return loose;
     for (const line of (readText(path.join(dir, 'packed-refs')) ?? '').split('\n')) {
       const [sha, name] = line.split(' ');
-      if (name === ref && sha) return sha;
+      if (name === ref && sha && FULL_COMMIT.test(sha)) return sha;
     }
   }
   return null;
+}
+
+/** Whether `repoDir` is the top of a git work tree (it has a `.git` directory, or a `.git` file that points to one). */
+export function isGitRepository(repoDir: string): boolean {
+  return gitDirOf(repoDir) !== null;
 }
 
 /** The full commit of HEAD, or null when the directory is no repository (yet) or HEAD is unborn. */
@@ -48,7 +55,7 @@ export function headCommit(repoDir: string): string | null {
   const head = readText(path.join(gitDir, 'HEAD'))?.trim();
   if (!head) return null;
   const ref = /^ref:\s*(.+)$/.exec(head)?.[1];
-  return ref ? resolveRef(gitDir, ref) : /^[0-9a-f]{40,64}$/.test(head) ? head : null;
+  return ref ? resolveRef(gitDir, ref) : FULL_COMMIT.test(head) ? head : null;
 }
 
 interface FlakeLock {
@@ -61,8 +68,13 @@ export class RepoFacts {
 
   constructor(private readonly repoDir: string) {}
 
+  /** The full commit checked out; empty before the first clone. */
+  commit(): string {
+    return headCommit(this.repoDir) ?? '';
+  }
+
   generation(): string {
-    return headCommit(this.repoDir)?.slice(0, SHORT_COMMIT_LENGTH) ?? '';
+    return this.commit().slice(0, SHORT_COMMIT_LENGTH);
   }
 
   lockHash(): string {

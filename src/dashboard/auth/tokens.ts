@@ -14,6 +14,11 @@ export function newSecret(bytes = 32): string {
   return randomBytes(bytes).toString('base64url');
 }
 
+/** The token of an `Authorization: Bearer <token>` header, or null. */
+export function bearerOf(authorization: string | undefined): string | null {
+  return authorization === undefined ? null : (/^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1] ?? null);
+}
+
 /** Compares two strings without leaking where they differ. */
 export function safeEqual(a: string, b: string): boolean {
   return timingSafeEqual(sha256(a), sha256(b));

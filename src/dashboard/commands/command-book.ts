@@ -28,7 +28,8 @@ const EVENT_LEVELS: Record<Outcome['status'], EventLevel> = {
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
-export function toWireCommand(record: CommandRecord): Command {
+/** A command as browsers see it; a queued one says when it expires (`queueTtlMs` after it was made). */
+export function toWireCommand(record: CommandRecord, queueTtlMs: number): Command {
   return {
     id: record.id,
     host_id: record.host_id,
@@ -40,6 +41,7 @@ export function toWireCommand(record: CommandRecord): Command {
     started_at: iso(record.started_at),
     finished_at: iso(record.finished_at),
     output_lines: record.output_lines,
+    expires_at: record.status === 'queued' ? iso(record.created_at + queueTtlMs) : null,
   };
 }
 
@@ -65,6 +67,8 @@ export class CommandBook {
     private readonly fanout: Fanout,
     private readonly events: EventLog,
     records: readonly CommandRecord[],
+    /** How long a queued command waits for its host before it expires. */
+    readonly queueTtlMs: number,
   ) {
     // Oldest first, so that a newer running command of the same host wins.
     for (const record of [...records].sort((a, b) => a.created_at - b.created_at)) {
@@ -78,8 +82,22 @@ export class CommandBook {
     }
   }
 
+  /** The command as browsers and the API see it. */
+  toWire(record: CommandRecord): Command {
+    return toWireCommand(record, this.queueTtlMs);
+  }
+
+  /**
+   * A command in memory: every queued, running and `lost` one (a late report may still settle it)
+   * and the most recent others. What an agent reports is always about one of these.
+   */
   get(id: string): CommandRecord | undefined {
-    return this.byId.get(id) ?? this.store.readCommand(id);
+    return this.byId.get(id);
+  }
+
+  /** Any command, from storage when it is no longer in memory (replays of old output). */
+  async find(id: string): Promise<CommandRecord | undefined> {
+    return this.byId.get(id) ?? (await this.store.readCommand(id));
   }
 
   runningFor(hostId: string): CommandRecord | undefined {
@@ -121,7 +139,7 @@ export class CommandBook {
 
   /** Running and recent commands, newest first, for `init`. */
   snapshot(): Command[] {
-    return [...this.byId.values()].sort((a, b) => b.created_at - a.created_at).map(toWireCommand);
+    return [...this.byId.values()].sort((a, b) => b.created_at - a.created_at).map((record) => this.toWire(record));
   }
 
   create(hostId: string, command: string, now = Date.now()): CommandRecord {
@@ -141,7 +159,7 @@ export class CommandBook {
     this.byId.set(record.id, record);
     this.enqueue(record);
     this.store.putCommand(record);
-    this.fanout.publishState('command_queued', { command: toWireCommand(record) });
+    this.fanout.publishState('command_queued', { command: this.toWire(record) });
     return record;
   }
 
@@ -198,10 +216,11 @@ export class CommandBook {
     this.byId.set(record.id, record);
     this.rememberFinished(record.id);
     this.persistAndPublish(record);
-    if (wasRunning) this.hostChanged(record.host_id);
     const detail = outcome.message ? `: ${outcome.message}` : '';
     this.events.record(EVENT_LEVELS[outcome.status], `${record.command} on ${record.host_id} ${outcome.status}${detail}`, record.host_id);
+    // The listeners first: the host is published once, with what the command's end taught.
     for (const listener of this.endedListeners) listener(record);
+    if (wasRunning) this.hostChanged(record.host_id);
     return true;
   }
 
@@ -247,12 +266,13 @@ export class CommandBook {
     this.finishedIds.push(id);
     while (this.finishedIds.length > RECENT_COMMANDS_KEPT) {
       const evicted = this.finishedIds.shift();
-      if (evicted !== undefined) this.byId.delete(evicted);
+      // A lost command stays: its agent may yet report how it ended.
+      if (evicted !== undefined && this.byId.get(evicted)?.status !== 'lost') this.byId.delete(evicted);
     }
   }
 
   private persistAndPublish(record: CommandRecord): void {
     this.store.putCommand(record);
-    this.fanout.publishState('command_update', { command: toWireCommand(record) });
+    this.fanout.publishState('command_update', { command: this.toWire(record) });
   }
 }

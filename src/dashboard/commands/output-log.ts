@@ -76,16 +76,21 @@ export class OutputLog {
     else pending.splice(0, keepFrom);
   }
 
-  /** Every line of the command from `fromSeq` on, up to `limit`: stored ones, then ones still on their way to the disk. */
-  replay(record: CommandRecord, fromSeq: number, limit = REPLAY_LINES_MAX): Replay {
-    const pending = this.pending.get(record.id) ?? [];
+  /**
+   * Every line of the command from `fromSeq` on, up to `limit`: stored ones, then ones still on their
+   * way to the disk, as they were when it was called (lines that become durable during the read are
+   * in the copy taken before it).
+   */
+  async replay(record: CommandRecord, fromSeq: number, limit = REPLAY_LINES_MAX): Promise<Replay> {
+    const pending = [...(this.pending.get(record.id) ?? [])];
     const firstPendingSeq = pending[0]?.seq ?? record.output_lines;
-    const lines: OutputLine[] = fromSeq < firstPendingSeq ? this.store.readOutput(record.id, fromSeq, firstPendingSeq, limit) : [];
+    const outputLines = record.output_lines;
+    const lines: OutputLine[] = fromSeq < firstPendingSeq ? await this.store.readOutput(record.id, fromSeq, firstPendingSeq, limit) : [];
     for (const line of pending) {
       if (lines.length >= limit) break;
       if (line.seq >= fromSeq) lines.push(line);
     }
     const last = lines[lines.length - 1];
-    return { lines, more: lines.length >= limit && last !== undefined && last.seq + 1 < record.output_lines };
+    return { lines, more: lines.length >= limit && last !== undefined && last.seq + 1 < outputLines };
   }
 }

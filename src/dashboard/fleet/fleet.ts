@@ -5,15 +5,16 @@
 // after the grace period unless it registers again. So an agent restart (as a switch causes) does
 // not make the host flap.
 import type { Logger } from 'pino';
-import type { Host } from '../../protocol/model.js';
+import type { Compartments, Host } from '../../protocol/model.js';
 import type { HeartbeatPayload, RegisterPayload } from '../../protocol/agent.js';
 import type { HostRecord, Store } from '../store/store.js';
 import type { Fanout } from '../hub/fanout.js';
 import type { EventLog } from '../events.js';
-import { toWireCommand, type CommandBook } from '../commands/command-book.js';
+import type { CommandBook } from '../commands/command-book.js';
+import type { CompartmentTracker } from '../desired/compartment-tracker.js';
+import { AgentConflicts } from './agent-conflicts.js';
+import { assignReported, HEARTBEAT_FIELDS, newHostRecord, REGISTER_FIELDS, withoutEmptyAdminFields } from './host-record.js';
 
-/** Assumed when an agent does not say how often it sends heartbeats. */
-export const DEFAULT_HEARTBEAT_INTERVAL_S = 30;
 /** Heartbeats that may be missed before a connected host counts as offline. */
 export const MISSED_HEARTBEATS_BEFORE_OFFLINE = 3;
 
@@ -24,101 +25,53 @@ export interface HostEntry {
   presenceDelayMs: number;
 }
 
-function newRecord(hostname: string): HostRecord {
-  return {
-    id: hostname,
-    hostname,
-    host_type: 'nixos',
-    status: 'online',
-    last_seen: null,
-    agent_version: '',
-    os_version: '',
-    nixpkgs_version: '',
-    generation: '',
-    metrics: null,
-    update_status: null,
-    theme_color: '',
-    location: '',
-    device_type: '',
-    protocol_version: 0,
-    heartbeat_interval_s: DEFAULT_HEARTBEAT_INTERVAL_S,
-    repo_url: '',
-    repo_dir: '',
-    lock_hash: '',
-    source_commit: '',
-    store_path: '',
-    binary_hash: '',
-    pending_command: null,
-    command_pid: null,
-  };
+export interface FleetParts {
+  store: Store;
+  fanout: Fanout;
+  events: EventLog;
+  commands: CommandBook;
+  compartments: CompartmentTracker;
+  log: Logger;
 }
-
-/** Copies the fields an agent sent; a field it left out (or sent as null) keeps its last value. */
-function assignReported<K extends keyof HostRecord>(record: HostRecord, payload: Partial<Record<K, unknown>>, keys: readonly K[]): void {
-  for (const key of keys) {
-    const value = payload[key];
-    if (value !== undefined && value !== null) record[key] = value as HostRecord[K];
-  }
-}
-
-/**
- * What an admin may set when creating a host. An agent that reports them empty (not configured on
- * the host, as old agents do) leaves the admin's values in place.
- */
-const ADMIN_FIELDS: ReadonlySet<keyof HostRecord> = new Set(['location', 'device_type', 'theme_color']);
-
-function withoutEmptyAdminFields<T extends object>(payload: T): T {
-  const out = { ...payload } as Record<string, unknown>;
-  for (const key of ADMIN_FIELDS) if (out[key] === '') delete out[key];
-  return out as T;
-}
-
-const REGISTER_FIELDS = [
-  'host_type',
-  'agent_version',
-  'os_version',
-  'nixpkgs_version',
-  'generation',
-  'theme_color',
-  'location',
-  'device_type',
-  'repo_url',
-  'repo_dir',
-  'source_commit',
-  'store_path',
-  'binary_hash',
-] as const;
-
-const HEARTBEAT_FIELDS = [
-  'generation',
-  'nixpkgs_version',
-  'metrics',
-  'update_status',
-  'lock_hash',
-  'agent_version',
-  'os_version',
-  'source_commit',
-  'store_path',
-  'binary_hash',
-] as const;
 
 export class Fleet {
   private readonly hosts = new Map<string, HostEntry>();
   private stopped = false;
+  private readonly store: Store;
+  private readonly fanout: Fanout;
+  private readonly events: EventLog;
+  private readonly commands: CommandBook;
+  private readonly compartments: CompartmentTracker;
+  private readonly log: Logger;
+  private readonly conflicts: AgentConflicts;
 
   constructor(
-    private readonly store: Store,
-    private readonly fanout: Fanout,
-    private readonly events: EventLog,
-    private readonly commands: CommandBook,
+    parts: FleetParts,
     private readonly offlineTimeoutMs: number,
-    private readonly log: Logger,
     records: readonly HostRecord[],
   ) {
-    commands.hostChanged = (hostId) => this.publish(hostId);
+    ({ store: this.store, fanout: this.fanout, events: this.events, commands: this.commands, compartments: this.compartments, log: this.log } = parts);
+    this.commands.hostChanged = (hostId) => this.publish(hostId);
+    // Before hostChanged publishes the host without its command: the compartments see how it ended.
+    this.commands.onEnded((command) => {
+      const entry = this.hosts.get(command.host_id);
+      if (!entry) return;
+      this.compartments.noteCommandEnded(entry.record, command);
+      this.store.putHost(entry.record);
+    });
+    this.conflicts = new AgentConflicts({
+      began: (hostId, addresses) => {
+        const from = addresses.join(', ');
+        this.events.record('warn', `two agents keep replacing each other as host ${hostId} (from ${from}): give each host its own hostname and token`, hostId);
+        this.publish(hostId);
+      },
+      ended: (hostId) => this.publish(hostId),
+    });
     // After a dashboard restart no agent is connected yet: hosts that were online get the grace
-    // period to come back before they are shown offline.
-    for (const record of records) {
+    // period to come back before they are shown offline. Records from before a field existed get it.
+    for (const stored of records) {
+      const record = { ...newHostRecord(stored.id), ...stored };
+      this.compartments.noteAgentVersion(record);
       const entry: HostEntry = { record, connected: false, presenceTimer: null, presenceDelayMs: 0 };
       this.hosts.set(record.id, entry);
       if (record.status === 'online') this.armPresence(entry);
@@ -156,9 +109,29 @@ export class Fleet {
       theme_color: record.theme_color,
       location: record.location,
       device_type: record.device_type,
-      running_command: running ? toWireCommand(running) : null,
+      running_command: running ? this.commands.toWire(running) : null,
       protocol_version: record.protocol_version,
+      repo_commit: record.repo_commit,
+      system_commit: record.system_commit,
+      lock_hash: record.lock_hash,
+      compartments: record.compartments ?? this.judge(entry).compartments,
+      agent_conflict: this.conflicts.isFighting(record.id),
+      tags: record.tags,
+      agent_tags: record.agent_tags,
+      shared_token: record.shared_token,
     };
+  }
+
+  /** Judges the host's compartments again (they live in its record). */
+  private judge(entry: HostEntry): { compartments: Compartments; changed: boolean } {
+    return this.compartments.update(entry.record, this.commands.runningFor(entry.record.id)?.command ?? null);
+  }
+
+  /** Judges every host again (the desired state changed) and publishes those whose compartments changed. */
+  rejudgeAll(): void {
+    for (const entry of this.hosts.values()) {
+      if (this.judge(entry).changed) this.publishJudged(entry);
+    }
   }
 
   snapshot(): Host[] {
@@ -166,24 +139,25 @@ export class Fleet {
   }
 
   /** An agent registered: the host exists, is connected and online. */
-  register(payload: RegisterPayload, now = Date.now()): HostEntry {
+  register(payload: RegisterPayload, viaSharedToken: boolean, now = Date.now()): HostEntry {
     let entry = this.hosts.get(payload.hostname);
     const isNew = entry === undefined;
     if (!entry) {
-      entry = { record: newRecord(payload.hostname), connected: false, presenceTimer: null, presenceDelayMs: 0 };
+      entry = { record: newHostRecord(payload.hostname), connected: false, presenceTimer: null, presenceDelayMs: 0 };
       this.hosts.set(payload.hostname, entry);
     }
     const { record } = entry;
     const wasOnline = record.status === 'online';
     assignReported(record, withoutEmptyAdminFields(payload), REGISTER_FIELDS);
     if (payload.heartbeat_interval) record.heartbeat_interval_s = payload.heartbeat_interval;
+    if (payload.tags) record.agent_tags = [...new Set(payload.tags)].sort();
     record.protocol_version = payload.protocol_version ?? 0;
+    record.shared_token = viaSharedToken;
     record.last_seen = now;
     record.status = 'online';
     entry.connected = true;
     this.armPresence(entry);
-    this.store.putHost(record);
-    this.publish(record.id);
+    this.publishWithVersion(entry);
     if (isNew) this.events.record('info', `host ${record.id} registered for the first time`, record.id);
     else if (!wasOnline) this.events.record('info', `host ${record.id} is online`, record.id);
     return entry;
@@ -191,18 +165,24 @@ export class Fleet {
 
   /** A host made by the admin ahead of its agent: offline and never seen until the agent registers. */
   create(fields: Pick<HostRecord, 'hostname'> & Partial<Pick<HostRecord, 'host_type' | 'location' | 'device_type' | 'theme_color'>>): HostEntry {
-    const record = { ...newRecord(fields.hostname), status: 'offline' as const };
+    const record = { ...newHostRecord(fields.hostname), status: 'offline' as const };
     assignReported(record, fields, ['host_type', 'location', 'device_type', 'theme_color']);
     const entry: HostEntry = { record, connected: false, presenceTimer: null, presenceDelayMs: 0 };
     this.hosts.set(record.id, entry);
-    this.store.putHost(record);
     this.publish(record.id);
     return entry;
+  }
+
+  /** The admin's tags for the host. */
+  setTags(entry: HostEntry, tags: readonly string[]): void {
+    entry.record.tags = [...new Set(tags)].sort();
+    this.publish(entry.record.id);
   }
 
   /** Forgets a host: its record goes, browsers are told with host_removed. */
   remove(entry: HostEntry): void {
     if (entry.presenceTimer !== null) clearTimeout(entry.presenceTimer);
+    this.conflicts.forget(entry.record.id);
     this.hosts.delete(entry.record.id);
     this.store.deleteHost(entry.record.id);
     this.fanout.publishState('host_removed', { host_id: entry.record.id });
@@ -220,15 +200,19 @@ export class Fleet {
       this.events.record('info', `host ${record.id} is sending heartbeats again`, record.id);
     }
     this.armPresence(entry);
-    this.store.putHost(record);
-    this.publish(record.id);
+    this.publishWithVersion(entry);
+  }
+
+  /** Publishes the host; when its agent is the fleet's newest, every host is judged against it again. */
+  private publishWithVersion(entry: HostEntry): void {
+    if (this.compartments.noteAgentVersion(entry.record)) this.rejudgeAll();
+    this.publish(entry.record.id);
   }
 
   /** A command's final status names the generation the host is on now. */
   setGeneration(entry: HostEntry, generation: string | null | undefined): void {
     if (!generation || generation === entry.record.generation) return;
     entry.record.generation = generation;
-    this.store.putHost(entry.record);
     this.publish(entry.record.id);
   }
 
@@ -239,9 +223,23 @@ export class Fleet {
     this.publish(entry.record.id);
   }
 
+  /** Tells browsers how the host is now, its compartments judged again. */
   publish(hostId: string): void {
     const entry = this.hosts.get(hostId);
-    if (entry) this.fanout.publishState('host_update', { host: this.toWire(entry) });
+    if (!entry) return;
+    this.judge(entry);
+    this.publishJudged(entry);
+  }
+
+  private publishJudged(entry: HostEntry): void {
+    // Each compartment's `since` is kept across restarts.
+    this.store.putHost(entry.record);
+    this.fanout.publishState('host_update', { host: this.toWire(entry) });
+  }
+
+  /** A newer connection for the host replaced an open one (two agents may be fighting over it). */
+  replaced(hostId: string, oldAddress: string, newAddress: string): void {
+    this.conflicts.replaced(hostId, oldAddress, newAddress);
   }
 
   private armPresence(entry: HostEntry): void {
@@ -269,7 +267,6 @@ export class Fleet {
     if (this.stopped || entry.presenceTimer !== null || entry.record.status === 'offline') return;
     if (this.hosts.get(entry.record.id) !== entry) return;
     entry.record.status = 'offline';
-    this.store.putHost(entry.record);
     this.publish(entry.record.id);
     const why = entry.connected ? 'its heartbeats stopped' : 'its agent did not come back';
     this.events.record('warn', `host ${entry.record.id} is offline: ${why}`, entry.record.id);
@@ -279,6 +276,7 @@ export class Fleet {
   /** Stops every presence timer (shutdown); sockets closing after this change no presence. */
   stop(): void {
     this.stopped = true;
+    this.conflicts.stop();
     for (const entry of this.hosts.values()) {
       if (entry.presenceTimer !== null) clearTimeout(entry.presenceTimer);
       entry.presenceTimer = null;

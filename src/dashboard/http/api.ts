@@ -6,8 +6,7 @@ import {
   HostIdParams,
   OutputQuery,
 } from '../../protocol/http.js';
-import { toWireCommand } from '../commands/command-book.js';
-import { requireCsrf, requireSession } from './guards.js';
+import { actorOf, requireScope, requireSession } from './guards.js';
 import { afterRecorded } from '../store/store.js';
 import type { App, DashboardContext } from './context.js';
 
@@ -26,14 +25,14 @@ export function apiRoutes(app: App, ctx: DashboardContext): void {
     return { csrf_token: session.csrf_token, expires_at: new Date(session.expires_at).toISOString() };
   });
 
-  app.get('/api/hosts', { preHandler: requireSession }, async () => ({ hosts: fleet.snapshot() }));
+  app.get('/api/hosts', { preHandler: requireScope('read') }, async () => ({ hosts: fleet.snapshot() }));
 
   app.post(
     '/api/hosts/:id/command',
-    { preHandler: requireCsrf, schema: { params: HostIdParams, body: DispatchCommandBody } },
+    { preHandler: requireScope('operate'), schema: { params: HostIdParams, body: DispatchCommandBody } },
     async (request, reply) => {
       const { command, queue } = request.body;
-      const result = dispatcher.request(request.params.id, command, { queue: queue === true, actor: `admin at ${request.ip}` });
+      const result = dispatcher.request(request.params.id, command, { queue: queue === true, actor: actorOf(request) });
       if (!result.ok) return reply.code(result.httpStatus).send({ error: result.error, message: result.message });
       // Accepted means recorded: the command outlives a dashboard killed right after this answer.
       await new Promise<void>((resolve) => afterRecorded(ctx.store, resolve));
@@ -41,30 +40,30 @@ export function apiRoutes(app: App, ctx: DashboardContext): void {
     },
   );
 
-  app.delete('/api/commands/:id', { preHandler: requireCsrf, schema: { params: CommandIdParams } }, async (request, reply) => {
-    const result = dispatcher.cancel(request.params.id, `admin at ${request.ip}`);
+  app.delete('/api/commands/:id', { preHandler: requireScope('operate'), schema: { params: CommandIdParams } }, async (request, reply) => {
+    const result = dispatcher.cancel(request.params.id, actorOf(request));
     if (!result.ok) return reply.code(result.httpStatus).send({ error: result.error, message: result.message });
-    return { command: toWireCommand(result.command) };
+    return { command: commands.toWire(result.command) };
   });
 
   app.get(
     '/api/commands/:id/output',
     {
-      preHandler: requireSession,
+      preHandler: requireScope('read'),
       schema: { params: CommandIdParams, querystring: OutputQuery },
     },
     async (request, reply) => {
-      const record = commands.get(request.params.id);
+      const record = await commands.find(request.params.id);
       if (!record) return reply.code(404).send({ error: 'unknown_command', message: `no command "${request.params.id}"` });
       const limit = Math.min(request.query.limit ?? OUTPUT_PAGE_LINES_DEFAULT, OUTPUT_PAGE_LINES_MAX);
-      const { lines, more } = output.replay(record, request.query.from_seq ?? 0, limit);
-      return { command: toWireCommand(record), lines, more };
+      const { lines, more } = await output.replay(record, request.query.from_seq ?? 0, limit);
+      return { command: commands.toWire(record), lines, more };
     },
   );
 
-  app.get('/api/events', { preHandler: requireSession, schema: { querystring: EventsQuery } }, async (request) => {
+  app.get('/api/events', { preHandler: requireScope('read'), schema: { querystring: EventsQuery } }, async (request) => {
     // Events are written in batches; the newest must be on disk before they are read back.
     await ctx.store.flush();
-    return { events: events.recent(request.query.host ?? null, request.query.limit ?? EVENTS_PAGE_DEFAULT) };
+    return { events: await events.recent(request.query.host ?? null, request.query.limit ?? EVENTS_PAGE_DEFAULT) };
   });
 }

@@ -9,7 +9,8 @@ import type { RateLimiter } from '../auth/rate-limiter.js';
 import type { TotpGate } from '../auth/totp.js';
 import type { Store } from '../store/store.js';
 import type { Hub } from '../hub/hub.js';
-import type { SessionRecord } from '../store/store.js';
+import type { ApiTokenRecord, SessionRecord } from '../store/store.js';
+import type { ApiTokens } from '../auth/api-tokens.js';
 
 export interface DashboardContext {
   config: DashboardConfig;
@@ -21,6 +22,7 @@ export interface DashboardContext {
   /** Counts failed agent upgrades per address. */
   agentLimiter: RateLimiter;
   totp: TotpGate | null;
+  apiTokens: ApiTokens;
 }
 
 export type App = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, Logger, TypeBoxTypeProvider>;
@@ -29,5 +31,7 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The live session of the request's cookie, or null. */
     session: SessionRecord | null;
+    /** The API token of the request's `Authorization: Bearer` header, when it is a valid one. */
+    apiToken: ApiTokenRecord | null;
   }
 }

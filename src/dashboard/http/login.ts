@@ -1,8 +1,10 @@
-// Logging in and out.
+// Logging in and out, and the rule that comes with the session cookie handed out here: a state change
+// made with it must come from a page of this dashboard (http/origin.ts).
 import { LoginBody } from '../../protocol/http.js';
 import { SESSION_COOKIE } from '../../protocol/constants.js';
 import { verifyPassword } from '../auth/passwords.js';
 import { requireCsrf } from './guards.js';
+import { refuseForeignOrigin } from './origin.js';
 import { setSessionCookie } from './session-cookie.js';
 import { loginPage } from './pages/login-page.js';
 import type { App, DashboardContext } from './context.js';
@@ -17,7 +19,9 @@ export function loginRoutes(app: App, ctx: DashboardContext): void {
     return reply.type('text/html; charset=utf-8').send(form());
   });
 
-  app.post('/login', { schema: { body: LoginBody } }, async (request, reply) => {
+  // Our own form posts from our own origin; another site's page must not log a browser in (login CSRF)
+  // nor guess passwords through the admin's browser.
+  app.post('/login', { onRequest: refuseForeignOrigin(ctx.config.allowedOrigins), schema: { body: LoginBody } }, async (request, reply) => {
     const address = request.ip;
     reply.type('text/html; charset=utf-8');
     if (loginLimiter.isLimited(address)) {

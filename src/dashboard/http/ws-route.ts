@@ -1,26 +1,19 @@
 // GET /ws: the one WebSocket endpoint. The kind of peer is decided here, at the upgrade, by its
-// credentials: a bearer token makes an agent, a session cookie a browser. Anything else gets an
-// HTTP error and no socket.
+// credentials: an agent token makes an agent; a session cookie or an API token (any scope: a socket
+// only reads) makes a browser. Anything else gets an HTTP error and no socket.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AgentIdentity } from '../auth/agent-tokens.js';
 import type { App, DashboardContext } from './context.js';
+import { foreignOrigin } from './origin.js';
+import { bearerOf } from '../auth/tokens.js';
+import { API_TOKEN_PREFIX, apiTokenSocketKey } from '../auth/api-tokens.js';
 
-type PeerIdentity = { kind: 'agent'; agent: AgentIdentity } | { kind: 'browser' };
-
-/** Whether a browser's Origin is this dashboard (same host) or one the admin allowed. */
-export function originAllowed(request: FastifyRequest, allowedOrigins: readonly string[]): boolean {
-  const origin = request.headers.origin;
-  if (origin === undefined) return true; // Not a browser: CSWSH needs a browser to carry the cookie.
-  if (allowedOrigins.includes(origin.replace(/\/+$/, ''))) return true;
-  try {
-    return new URL(origin).host === request.headers.host;
-  } catch {
-    return false;
-  }
-}
+type PeerIdentity = { kind: 'agent'; agent: AgentIdentity } | { kind: 'browser'; credentialKey: string };
 
 export function wsRoute(app: App, ctx: DashboardContext): void {
   const identities = new WeakMap<FastifyRequest, PeerIdentity>();
+  // Refusals still only counted are written while the store is open: HTTP closes before it does.
+  app.addHook('onClose', async () => ctx.hub.parts.events.flushRepeated());
 
   async function authenticate(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     if (ctx.hub.closing) {
@@ -30,7 +23,12 @@ export function wsRoute(app: App, ctx: DashboardContext): void {
     }
     const authorization = request.headers.authorization;
     if (authorization !== undefined) {
-      const token = /^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1];
+      const token = bearerOf(authorization);
+      const apiToken = token ? ctx.apiTokens.authenticate(token) : null;
+      if (apiToken) {
+        identities.set(request, { kind: 'browser', credentialKey: apiTokenSocketKey(apiToken.id) });
+        return;
+      }
       const agent = token ? ctx.hub.parts.tokens.identify(token) : null;
       if (agent) {
         identities.set(request, { kind: 'agent', agent });
@@ -44,7 +42,12 @@ export function wsRoute(app: App, ctx: DashboardContext): void {
         return;
       }
       ctx.agentLimiter.record(request.ip);
-      ctx.hub.parts.events.record('warn', `agent connection with an unknown token refused from ${request.ip}`);
+      if (token?.startsWith(API_TOKEN_PREFIX)) {
+        await reply.code(401).send({ error: 'unauthorized', message: 'unknown or revoked API token' });
+        return;
+      }
+      // An agent with a wrong token retries every few seconds: recorded once, then counted.
+      ctx.hub.parts.events.recordRepeated(`agent ${request.ip} token`, 'warn', `agent connection with an unknown token refused from ${request.ip}`);
       await reply.code(401).send({ error: 'unauthorized', message: 'unknown agent token' });
       return;
     }
@@ -52,11 +55,12 @@ export function wsRoute(app: App, ctx: DashboardContext): void {
       await reply.code(401).send({ error: 'unauthorized', message: 'an agent token or a session cookie is required' });
       return;
     }
-    if (!originAllowed(request, ctx.config.allowedOrigins)) {
+    if (foreignOrigin(request.headers, ctx.config.allowedOrigins) !== null) {
+      // Cross-site WebSocket hijacking: another site's page opening a socket with the admin's cookie.
       await reply.code(403).send({ error: 'forbidden_origin', message: 'cross-site WebSocket connections are refused' });
       return;
     }
-    identities.set(request, { kind: 'browser' });
+    identities.set(request, { kind: 'browser', credentialKey: request.session.id_hash });
   }
 
   app.get('/ws', { websocket: true, preValidation: authenticate }, (socket, request) => {
@@ -65,11 +69,10 @@ export function wsRoute(app: App, ctx: DashboardContext): void {
       return;
     }
     const identity = identities.get(request);
-    const session = request.session;
     // The TCP socket under the WebSocket: the fan-out writes frames it encoded once straight to it.
     const tcp = request.raw.socket;
     if (identity?.kind === 'agent') ctx.hub.attachAgent(socket, tcp, request.ip, identity.agent);
-    else if (identity?.kind === 'browser' && session) ctx.hub.attachBrowser(socket, tcp, request.ip, session);
+    else if (identity?.kind === 'browser') ctx.hub.attachBrowser(socket, tcp, request.ip, identity.credentialKey);
     else socket.terminate();
   });
 }

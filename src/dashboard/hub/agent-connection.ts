@@ -98,7 +98,9 @@ export class AgentConnection {
     }
     const refusal = this.tokenRefusal(payload.hostname);
     if (refusal) {
-      this.hub.parts.events.record('warn', `agent from ${this.peer.address} refused as ${payload.hostname}: ${refusal}`, null);
+      // The agent retries every few seconds until someone fixes its token: once, then a count.
+      const source = `agent ${this.peer.address} as ${payload.hostname}`;
+      this.hub.parts.events.recordRepeated(source, 'warn', `agent from ${this.peer.address} refused as ${payload.hostname}: ${refusal}`);
       this.peer.sendError(ErrorCode.forbidden, refusal);
       this.peer.close(CloseCode.policyViolation, 'token not valid for this host');
       return;
@@ -106,7 +108,7 @@ export class AgentConnection {
     const { fleet, commands } = this.hub.parts;
     this.hub.claimHost(this, payload.hostname);
     this.hostId = payload.hostname;
-    fleet.register(payload);
+    fleet.register(payload, this.identity.hostId === null);
     this.send({ type: 'registered', payload: { host_id: payload.hostname } });
     const running = (payload.protocol_version ?? 0) >= 1 ? (payload.running ?? null) : undefined;
     reconcileAfterRegister(commands, payload.hostname, running, this.watch);

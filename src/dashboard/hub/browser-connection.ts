@@ -19,10 +19,10 @@ export class BrowserConnection {
   }
 
   private sendInit(): void {
-    const { fleet, commands, fanout } = this.hub.parts;
+    const { fleet, commands, fanout, desired, rollouts } = this.hub.parts;
     this.peer.sendMessage({
       type: 'init',
-      payload: { hosts: fleet.snapshot(), commands: commands.snapshot(), version: fanout.currentVersion },
+      payload: { hosts: fleet.snapshot(), commands: commands.snapshot(), desired: desired.current(), rollouts: rollouts.snapshot(), version: fanout.currentVersion },
     });
   }
 
@@ -57,20 +57,20 @@ export class BrowserConnection {
         this.hub.parts.fanout.flush();
         return this.sendInit();
       case 'get_output':
-        return this.replay(message.payload);
+        return void this.replay(message.payload);
     }
   }
 
-  private replay(payload: GetOutputPayload): void {
+  private async replay(payload: GetOutputPayload): Promise<void> {
     const { commands, output, fanout } = this.hub.parts;
-    const record = commands.get(payload.command_id);
+    const record = await commands.find(payload.command_id);
     if (!record) {
       this.peer.sendError(ErrorCode.unknownCommand, `no command ${payload.command_id}`);
       return;
     }
     // Lines published but not yet sent go out first; the replay then reaches up to the live stream.
     fanout.flush();
-    const { lines, more } = output.replay(record, payload.from_seq ?? 0);
+    const { lines, more } = await output.replay(record, payload.from_seq ?? 0);
     this.peer.sendMessage({
       type: 'command_output',
       payload: { host_id: record.host_id, command_id: record.id, command: record.command, lines, more },

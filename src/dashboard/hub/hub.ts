@@ -9,11 +9,13 @@ import type { Fleet } from '../fleet/fleet.js';
 import type { CommandBook } from '../commands/command-book.js';
 import type { OutputLog } from '../commands/output-log.js';
 import type { EventLog } from '../events.js';
-import { afterRecorded, type SessionRecord, type Store } from '../store/store.js';
+import { afterRecorded, type Store } from '../store/store.js';
 import type { AgentIdentity, AgentTokens } from '../auth/agent-tokens.js';
 import type { Dispatcher } from '../commands/dispatcher.js';
 import type { DashboardMetrics } from '../metrics.js';
 import type { Fanout } from './fanout.js';
+import type { DesiredTracker } from '../desired/desired-tracker.js';
+import type { RolloutBook } from '../rollouts/rollout-book.js';
 import { Peer, type PeerOptions } from './peer.js';
 import { AgentConnection } from './agent-connection.js';
 import { BrowserConnection } from './browser-connection.js';
@@ -28,6 +30,8 @@ export interface HubParts {
   dispatcher: Dispatcher;
   metrics: DashboardMetrics;
   store: Store;
+  desired: DesiredTracker;
+  rollouts: RolloutBook;
   log: Logger;
 }
 
@@ -92,19 +96,20 @@ export class Hub {
     return connection;
   }
 
-  attachBrowser(socket: WebSocket, tcp: net.Socket, address: string, session: SessionRecord): BrowserConnection {
+  /** A browser-kind socket, filed under the credential that opened it (a session, or an API token) to close them together. */
+  attachBrowser(socket: WebSocket, tcp: net.Socket, address: string, credentialKey: string): BrowserConnection {
     const peer = this.track(socket, tcp, { kind: 'browser', address, queueCapBytes: this.limits.browserQueueBytes });
-    const connection = new BrowserConnection(peer, this, session.id_hash);
-    let set = this.browsersBySession.get(session.id_hash);
+    const connection = new BrowserConnection(peer, this, credentialKey);
+    let set = this.browsersBySession.get(credentialKey);
     if (!set) {
       set = new Set();
-      this.browsersBySession.set(session.id_hash, set);
+      this.browsersBySession.set(credentialKey, set);
     }
     set.add(connection);
     socket.on('message', (data, isBinary) => connection.onFrame(data, isBinary));
     socket.on('close', () => {
       set.delete(connection);
-      if (set.size === 0 && this.browsersBySession.get(session.id_hash) === set) this.browsersBySession.delete(session.id_hash);
+      if (set.size === 0 && this.browsersBySession.get(credentialKey) === set) this.browsersBySession.delete(credentialKey);
       this.parts.fanout.removeBrowser(peer);
     });
     connection.start();
@@ -144,7 +149,10 @@ export class Hub {
   claimHost(connection: AgentConnection, hostId: string): void {
     const previous = this.agentsByHost.get(hostId);
     this.agentsByHost.set(hostId, connection);
-    if (previous && previous !== connection) previous.peer.close(CloseCode.replaced, 'replaced by a newer connection');
+    if (previous && previous !== connection) {
+      previous.peer.close(CloseCode.replaced, 'replaced by a newer connection');
+      this.parts.fleet.replaced(hostId, previous.peer.address, connection.peer.address);
+    }
   }
 
   /** Returns true when `connection` still was the host's agent (and so the host is now disconnected). */
@@ -154,7 +162,7 @@ export class Hub {
     return true;
   }
 
-  /** Closes the sockets of a session that ended. */
+  /** Closes the sockets of a session that ended, or of an API token that was revoked. */
   closeSession(idHash: string): void {
     for (const connection of this.browsersBySession.get(idHash) ?? []) {
       connection.peer.close(CloseCode.sessionEnded, 'session ended');

@@ -1,9 +1,13 @@
-// What the dashboard keeps across restarts, behind an interface so another backend can come later.
+// What the dashboard keeps across restarts, behind one interface with a backend per folder: SQLite
+// (embedded, the default) and PostgreSQL.
 //
-// Reads are synchronous and only happen at start and for replays. Writes never block the caller:
-// they gather into a batch that a background writer applies in one transaction per short tick.
+// Reads are asynchronous and happen at start and for replays and listings; the live state is in
+// memory. Writes never block the caller: they gather into a batch that the backend applies in one
+// transaction per short tick (batching-store.ts).
 import type { CommandStatus } from '../../protocol/constants.js';
-import type { EventLevel, HostType, Metrics, Stream, UpdateStatus } from '../../protocol/model.js';
+import type { Compartments, EventLevel, HostType, Metrics, Stream, UpdateStatus } from '../../protocol/model.js';
+import type { CommandOutcomeFact, TestOutcomeFact } from '../desired/compartments.js';
+import type { Rollout } from '../../protocol/rollout.js';
 
 /** A host as the dashboard knows it; times are epoch milliseconds. */
 export interface HostRecord {
@@ -31,6 +35,21 @@ export interface HostRecord {
   binary_hash: string;
   pending_command: string | null;
   command_pid: number | null;
+  /** Full commit checked out on the host, and the one its running system came from (v1 agents). */
+  repo_commit: string;
+  system_commit: string;
+  /** As last judged; kept so that each compartment's `since` survives a restart. */
+  compartments: Compartments | null;
+  /** How the host's last switch, pull-switch, force-update or rollback ended. */
+  last_activation: CommandOutcomeFact | null;
+  /** How the host's last test run ended, and against which system. */
+  last_test: TestOutcomeFact | null;
+  /** Set by the admin. */
+  tags: string[];
+  /** Reported by the agent (NIXFLEET_TAGS). */
+  agent_tags: string[];
+  /** The agent last registered with the shared token. */
+  shared_token: boolean;
 }
 
 export interface CommandRecord {
@@ -64,6 +83,17 @@ export interface HostTokenRecord {
   created_at: number;
 }
 
+/** A named API token for scripts and CI; only its SHA-256 is kept. */
+export interface ApiTokenRecord {
+  id: string;
+  name: string;
+  scope: 'read' | 'operate' | 'admin';
+  token_hash: string;
+  created_at: number;
+  created_by: string;
+  last_used_at: number | null;
+}
+
 export interface EventRecord {
   id: number;
   at: number;
@@ -81,10 +111,13 @@ export interface StoredLine {
 export interface Snapshot {
   meta: ReadonlyMap<string, string>;
   hosts: HostRecord[];
-  /** Commands still queued or running, and the most recent others, newest first. */
+  /** Commands still queued, running or lost, and the most recent others, newest first. */
   commands: CommandRecord[];
   sessions: SessionRecord[];
   hostTokens: HostTokenRecord[];
+  apiTokens: ApiTokenRecord[];
+  /** Rollouts not yet ended, and the most recent others, newest first. */
+  rollouts: Rollout[];
   lastEventId: number;
 }
 
@@ -104,11 +137,16 @@ export interface StoreObserver {
 }
 
 export interface Store {
-  load(recentCommands: number): Snapshot;
-  readCommand(id: string): CommandRecord | undefined;
+  /** Which backend this is, for /health and the logs. */
+  readonly kind: 'sqlite' | 'postgres';
+  load(recentCommands: number, recentRollouts: number): Promise<Snapshot>;
+  readCommand(id: string): Promise<CommandRecord | undefined>;
   /** Stored lines with `fromSeq <= seq < beforeSeq`, at most `limit`, in order. */
-  readOutput(commandId: string, fromSeq: number, beforeSeq: number, limit: number): StoredLine[];
-  readEvents(hostId: string | null, limit: number): EventRecord[];
+  readOutput(commandId: string, fromSeq: number, beforeSeq: number, limit: number): Promise<StoredLine[]>;
+  readEvents(hostId: string | null, limit: number): Promise<EventRecord[]>;
+  /** The most recent rollouts, newest first; with `before`, those older than that rollout (paging). */
+  readRollouts(limit: number, before?: Rollout): Promise<Rollout[]>;
+  readRollout(id: string): Promise<Rollout | undefined>;
 
   // Writes. `put*` take the live record: what is written is its state when the batch is taken.
   // A command's output counters (output_lines, agent_seq_next) need no putCommand: they follow from
@@ -120,9 +158,12 @@ export interface Store {
   appendOutput(commandId: string, lines: readonly StoredLine[], agentSeqNext: number): void;
   putHostToken(record: HostTokenRecord): void;
   deleteHostToken(hostId: string): void;
+  putApiToken(record: ApiTokenRecord): void;
+  deleteApiToken(id: string): void;
   putSession(record: SessionRecord): void;
   deleteSession(idHash: string): void;
   putEvent(record: EventRecord): void;
+  putRollout(record: Rollout): void;
   setMeta(key: string, value: string): void;
   /** Drops events older than `eventsBefore` and the output of commands finished before `outputBefore`. */
   purge(eventsBefore: number, outputBefore: number): void;
@@ -134,7 +175,7 @@ export interface Store {
   /** Called once lines up to `throughSeq` of a command are durable. */
   onOutputDurable(listener: (commandId: string, throughSeq: number) => void): void;
   /** Answers a trivial query on the read connection; false when the database does not answer. */
-  ping(): boolean;
+  ping(): Promise<boolean>;
   health(): StoreHealth;
   /** Resolves once every write made so far is durable. */
   flush(): Promise<void>;

@@ -1,7 +1,9 @@
 // Everything the page knows and can do, built once at start and wired in the order data flows:
 // socket → applyMessage → stores → components.
 import { DashboardApi } from '../net/api.js';
+import { dashboardWsUrl } from '../net/dashboard-url.js';
 import { DashboardSocket } from '../net/socket.js';
+import { ApiTokenAdmin } from './api-tokens.js';
 import { applyMessage } from './apply-message.js';
 import { CommandRunner } from './command-runner.js';
 import { EventFeed } from './event-feed.js';
@@ -10,12 +12,15 @@ import { HostAdmin } from './host-admin.js';
 import { Notices } from './notices.js';
 import { OutputBook } from './output-book.js';
 import { OutputTabs } from './output-tabs.js';
+import { RolloutRunner } from './rollout-runner.js';
 
 /** Events read over HTTP after each (re)connect; live ones follow on the socket. */
 export const EVENTS_ON_CONNECT = 100;
 
 export interface AppState {
   csrfToken: string;
+  /** This dashboard's WebSocket address as the page reached it: where agents are told to connect. */
+  wsUrl: string;
   api: DashboardApi;
   socket: DashboardSocket;
   fleet: FleetState;
@@ -25,6 +30,8 @@ export interface AppState {
   notices: Notices;
   runner: CommandRunner;
   hostAdmin: HostAdmin;
+  apiTokens: ApiTokenAdmin;
+  rolloutRunner: RolloutRunner;
 }
 
 export function createAppState(csrfToken: string, location: Location, storage: Storage | null): AppState {
@@ -33,7 +40,7 @@ export function createAppState(csrfToken: string, location: Location, storage: S
   const fleet = new FleetState();
   const events = new EventFeed();
   const notices = new Notices();
-  const wsUrl = `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/ws`;
+  const wsUrl = dashboardWsUrl(location);
   const socket = new DashboardSocket(wsUrl, {
     onMessage: (message) => applyMessage(targets, message),
     onSessionEnded: goToLogin,
@@ -60,5 +67,7 @@ export function createAppState(csrfToken: string, location: Location, storage: S
   const tabs = new OutputTabs(output, storage);
   const runner = new CommandRunner(api, tabs, notices);
   const hostAdmin = new HostAdmin(api, notices);
-  return { csrfToken, api, socket, fleet, output, tabs, events, notices, runner, hostAdmin };
+  const apiTokens = new ApiTokenAdmin(api, notices);
+  const rolloutRunner = new RolloutRunner(api, fleet.rollouts, notices);
+  return { csrfToken, wsUrl, api, socket, fleet, output, tabs, events, notices, runner, hostAdmin, apiTokens, rolloutRunner };
 }

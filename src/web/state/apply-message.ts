@@ -28,6 +28,8 @@ export function applyMessage(targets: MessageTargets, message: DashboardToBrowse
     case 'host_removed':
     case 'command_queued':
     case 'command_update':
+    case 'desired_update':
+    case 'rollout_update':
       if (fleet.apply(message) === 'gap') send({ type: 'get_state', payload: {} });
       return;
     case 'command_output':
@@ -48,5 +50,8 @@ export function applyMessage(targets: MessageTargets, message: DashboardToBrowse
       // unknown_command answers a replay of a command the dashboard no longer has; nothing to show.
       if (message.payload.code !== 'unknown_command') notices.add('error', `The dashboard says: ${message.payload.message}`);
       return;
+    default:
+      // Every message type has its case: a new one in the protocol fails the build here.
+      message satisfies never;
   }
 }

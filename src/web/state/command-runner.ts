@@ -1,49 +1,76 @@
 // Running a command on one host or many: the confirmation for disruptive ones, the requests, a tab
-// for each command that was queued and a notice for each host that refused (409 says why).
-import { networkRefusal, type DashboardApi, type DispatchOutcome } from '../net/api.js';
+// for each command that was queued and a notice for each host that refused (409 says why). A host
+// that cannot take it now (offline, busy) is offered the queue: confirmed, the command is sent again
+// with `queue: true` and waits for that host until it expires. A queued command can be cancelled.
+import type { Command } from '../../protocol/model.js';
+import { attempt, type DashboardApi, type Refusal } from '../net/api.js';
 import type { HostAction } from './host-actions.js';
+import { isInterrupt } from './host-commands.js';
 import type { Notices } from './notices.js';
-import type { OutputTabs } from './output-tabs.js';
 import { Cell } from './observable.js';
 
-export interface PendingAction {
-  action: HostAction;
-  hostIds: readonly string[];
+/**
+ * What waits for the admin's answer: a disruptive command to confirm, or a command the hosts could
+ * not take now, to queue for them (with the dashboard's reason for each).
+ */
+export type PendingAction =
+  | { kind: 'confirm'; action: HostAction; hostIds: readonly string[] }
+  | { kind: 'queue'; action: HostAction; hostIds: readonly string[]; reasons: readonly string[] };
+
+/** Refusals that mean "not now": the dashboard would keep the command until the host can take it. */
+const QUEUEABLE_REFUSALS: ReadonlySet<string> = new Set(['host_offline', 'host_busy']);
+
+export type RunnerApi = Pick<DashboardApi, 'dispatch' | 'cancelCommand'>;
+
+/** Where a dispatched command's output is shown (OutputTabs). */
+export interface OutputOpener {
+  open(commandId: string, show?: boolean): void;
 }
 
 export class CommandRunner {
-  /** The action waiting for the admin's confirmation, if any. */
+  /** The action waiting for the admin's answer, if any. */
   readonly pending = new Cell<PendingAction | null>(null);
 
   constructor(
-    private readonly api: DashboardApi,
-    private readonly tabs: OutputTabs,
-    private readonly notices: Notices,
+    private readonly api: RunnerApi,
+    private readonly tabs: OutputOpener,
+    private readonly notices: Pick<Notices, 'add'>,
   ) {}
 
   request(action: HostAction, hostIds: readonly string[]): void {
     if (hostIds.length === 0) return;
-    if (action.disrupts !== null) this.pending.set({ action, hostIds });
-    else void this.run(action, hostIds);
+    if (action.disrupts !== null) this.pending.set({ kind: 'confirm', action, hostIds });
+    else void this.run(action, hostIds, false);
   }
 
   confirm(): void {
     const pending = this.pending.value;
     this.pending.set(null);
-    if (pending) void this.run(pending.action, pending.hostIds);
+    if (pending) void this.run(pending.action, pending.hostIds, pending.kind === 'queue');
   }
 
   cancel(): void {
     this.pending.set(null);
   }
 
-  private async run(action: HostAction, hostIds: readonly string[]): Promise<void> {
-    const outcomes = await Promise.all(hostIds.map((hostId) => this.dispatch(hostId, action)));
+  /** Withdraws a queued command (DELETE /api/commands/:id); its row changes with the dashboard's update. */
+  async cancelQueued(command: Command): Promise<void> {
+    const outcome = await attempt(() => this.api.cancelCommand(command.id));
+    if (outcome.ok) this.notices.add('info', `${command.command} for ${command.host_id} was cancelled.`);
+    else this.notices.add('error', `Cancelling ${command.command} for ${command.host_id} failed: ${outcome.message}`);
+  }
+
+  private async run(action: HostAction, hostIds: readonly string[], queue: boolean): Promise<void> {
+    const outcomes = await Promise.all(hostIds.map((hostId) => attempt(() => this.api.dispatch(hostId, action.command, queue))));
+    const notNow: { hostId: string; refusal: Refusal }[] = [];
     let shown = false;
     outcomes.forEach((outcome, i) => {
       const hostId = hostIds[i] ?? '';
       if (!outcome.ok) {
-        this.notices.add('error', `${action.label} refused for ${hostId}: ${outcome.message}`);
+        if (this.mayQueue(action, outcome, queue)) notNow.push({ hostId, refusal: outcome });
+        else this.notices.add('error', `${action.label} refused for ${hostId}: ${outcome.message}`);
+      } else if (queue) {
+        this.notices.add('info', `${action.label} queued for ${hostId}: it runs when the host can take it.`);
       } else if (action.opensOutput) {
         this.tabs.open(outcome.commandId, !shown);
         shown = true;
@@ -51,13 +78,22 @@ export class CommandRunner {
         this.notices.add('info', `${action.label} sent to ${hostId}.`);
       }
     });
+    if (notNow.length === 0) return;
+    if (this.pending.value !== null) {
+      // The admin is answering another question: this one becomes notices rather than replace it.
+      for (const { hostId, refusal } of notNow) this.notices.add('error', `${action.label} refused for ${hostId}: ${refusal.message}`);
+      return;
+    }
+    this.pending.set({
+      kind: 'queue',
+      action,
+      hostIds: notNow.map((n) => n.hostId),
+      reasons: notNow.map((n) => n.refusal.message),
+    });
   }
 
-  private async dispatch(hostId: string, action: HostAction): Promise<DispatchOutcome> {
-    try {
-      return await this.api.dispatch(hostId, action.command);
-    } catch (error) {
-      return networkRefusal(error);
-    }
+  /** A stop is about what runs now, so it is never queued (the dashboard refuses that too). */
+  private mayQueue(action: HostAction, refusal: Refusal, queued: boolean): boolean {
+    return !queued && !isInterrupt(action) && QUEUEABLE_REFUSALS.has(refusal.error);
   }
 }

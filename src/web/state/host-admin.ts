@@ -1,8 +1,9 @@
 // Managing hosts from the page: adding one with its own agent token, rotating a token, removing a
-// host. One dialog at a time; a token the dashboard sends is kept only while its dialog is open,
+// host, setting its tags. One dialog at a time; a token the dashboard sends is kept only while its dialog is open,
 // because the dashboard keeps only a hash and will never show it again.
 import type { CreateHostBody } from '../../protocol/http.js';
-import { networkRefusal, type DashboardApi, type HostTokenOutcome, type Refusal, type RemoveHostOutcome } from '../net/api.js';
+import type { HostType } from '../../protocol/model.js';
+import { attempt, type DashboardApi, type HostTokenOutcome, type Refusal, type RemoveHostOutcome } from '../net/api.js';
 import type { Notices } from './notices.js';
 import { Cell } from './observable.js';
 
@@ -16,7 +17,8 @@ export type HostDialog =
   | { kind: 'add'; sending: boolean; refusal: DialogRefusal | null }
   | { kind: 'rotate'; hostId: string; sending: boolean; refusal: DialogRefusal | null }
   | { kind: 'remove'; hostId: string; sending: boolean; refusal: DialogRefusal | null }
-  | { kind: 'token'; hostId: string; token: string; reason: 'created' | 'rotated' };
+  | { kind: 'tags'; hostId: string; sending: boolean; refusal: DialogRefusal | null }
+  | { kind: 'token'; hostId: string; hostType: HostType; token: string; reason: 'created' | 'rotated' };
 
 export type HostDialogKind = HostDialog['kind'];
 
@@ -24,7 +26,7 @@ export type HostDialogKind = HostDialog['kind'];
 export const HOST_CONNECTED = 'host_connected';
 
 /** The part of the API this store uses. */
-export type HostApi = Pick<DashboardApi, 'createHost' | 'rotateToken' | 'removeHost'>;
+export type HostApi = Pick<DashboardApi, 'createHost' | 'rotateToken' | 'removeHost' | 'setHostTags'>;
 
 export class HostAdmin {
   /** The dialog shown, if any. */
@@ -45,6 +47,10 @@ export class HostAdmin {
 
   askRemove(hostId: string): void {
     this.dialog.set({ kind: 'remove', hostId, sending: false, refusal: null });
+  }
+
+  editTags(hostId: string): void {
+    this.dialog.set({ kind: 'tags', hostId, sending: false, refusal: null });
   }
 
   /**
@@ -86,31 +92,33 @@ export class HostAdmin {
     this.refused('remove', outcome, `Removing ${current.hostId}`);
   }
 
+  /** Replaces the admin's tags of the host; the row shows them when the dashboard's host_update arrives. */
+  async saveTags(tags: readonly string[]): Promise<void> {
+    const current = this.dialog.value;
+    if (current?.kind !== 'tags' || current.sending) return;
+    this.dialog.set({ ...current, sending: true, refusal: null });
+    const outcome = await attempt(() => this.api.setHostTags(current.hostId, tags));
+    if (outcome.ok) this.dismiss('tags');
+    else this.refused('tags', outcome, `Setting the tags of ${current.hostId}`);
+  }
+
   /**
    * A new token is shown even if its dialog was closed while the request ran: the host has the
    * token now, and the page is the only place it will ever be readable.
    */
   private afterToken(outcome: HostTokenOutcome, from: 'add' | 'rotate', hostId: string, reason: 'created' | 'rotated'): void {
     if (outcome.ok) {
-      this.dialog.set({ kind: 'token', hostId: outcome.host.id, token: outcome.token, reason });
+      this.dialog.set({ kind: 'token', hostId: outcome.host.id, hostType: outcome.host.host_type, token: outcome.token, reason });
       return;
     }
     this.refused(from, outcome, from === 'add' ? `Adding ${hostId}` : `Rotating the token of ${hostId}`);
   }
 
   /** The refusal goes into its dialog if that is still open, and to the notices if not. */
-  private refused(kind: 'add' | 'rotate' | 'remove', outcome: Refusal, what: string): void {
+  private refused(kind: Exclude<HostDialogKind, 'token'>, outcome: Refusal, what: string): void {
     const current = this.dialog.value;
     const refusal = { error: outcome.error, message: outcome.message };
     if (current && current.kind !== 'token' && current.kind === kind) this.dialog.set({ ...current, sending: false, refusal });
     else this.notices.add('error', `${what} failed: ${outcome.message}`);
-  }
-}
-
-async function attempt<T extends { ok: boolean }>(request: () => Promise<T>): Promise<T | Refusal> {
-  try {
-    return await request();
-  } catch (error) {
-    return networkRefusal(error);
   }
 }

@@ -14,15 +14,43 @@ const MINUTE_MS = 60 * SECOND_MS;
 const HOUR_MS = 60 * MINUTE_MS;
 const DAY_MS = 24 * HOUR_MS;
 
+/** A span of time in its largest whole unit: `42 s`, `3 min`, `23 h`, `5 d` (rounded down). */
+export function duration(ms: number): string {
+  const span = Math.max(0, ms);
+  if (span < MINUTE_MS) return `${Math.floor(span / SECOND_MS)} s`;
+  if (span < HOUR_MS) return `${Math.floor(span / MINUTE_MS)} min`;
+  if (span < DAY_MS) return `${Math.floor(span / HOUR_MS)} h`;
+  return `${Math.floor(span / DAY_MS)} d`;
+}
+
+/** `3 min ago`; a time a little ahead (clocks of two machines) counts as now. */
 export function timeAgo(iso: string | null, nowMs: number): string {
   if (iso === null) return 'never';
   const thenMs = Date.parse(iso);
   if (Number.isNaN(thenMs)) return '—';
-  const ago = Math.max(0, nowMs - thenMs);
-  if (ago < MINUTE_MS) return `${Math.floor(ago / SECOND_MS)} s ago`;
-  if (ago < HOUR_MS) return `${Math.floor(ago / MINUTE_MS)} min ago`;
-  if (ago < DAY_MS) return `${Math.floor(ago / HOUR_MS)} h ago`;
-  return new Date(thenMs).toLocaleDateString();
+  return `${duration(nowMs - thenMs)} ago`;
+}
+
+/** `in 23 h`, or `now` once the time has come. */
+export function timeUntil(iso: string, nowMs: number): string {
+  const thenMs = Date.parse(iso);
+  if (Number.isNaN(thenMs)) return '—';
+  return thenMs <= nowMs ? 'now' : `in ${duration(thenMs - nowMs)}`;
+}
+
+/** A moment in a label that must not change every second: the time today, with the date otherwise. */
+export function momentText(iso: string, nowMs: number): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  const sameDay = date.toDateString() === new Date(nowMs).toDateString();
+  return sameDay ? date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) : date.toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' });
+}
+
+/** A commit as people quote it. */
+export const COMMIT_SHOWN_CHARS = 7;
+
+export function shortCommit(commit: string): string {
+  return commit.slice(0, COMMIT_SHOWN_CHARS);
 }
 
 export function clockTime(iso: string): string {
@@ -35,10 +63,8 @@ export function percent(value: number | undefined): string {
 }
 
 /** A generation is a git commit: its first characters are enough to tell two apart. */
-export const GENERATION_SHOWN_CHARS = 7;
-
 export function shortGeneration(generation: string): string {
-  return /^[0-9a-f]{8,}$/i.test(generation) ? generation.slice(0, GENERATION_SHOWN_CHARS) : generation;
+  return /^[0-9a-f]{8,}$/i.test(generation) ? shortCommit(generation) : generation;
 }
 
 /** Only `#rrggbb` is used as a colour; anything else an agent sends is ignored. */

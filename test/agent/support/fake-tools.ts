@@ -31,6 +31,8 @@ export interface FakeBehaviour {
 const SCRIPT = `#!/usr/bin/env bash
 tool=$(basename "$0")
 DELAY=0 LINES=3 STDERR_EVERY=0 PAUSE_EVERY=0 PAUSE=0 SLEEP=0 SPAWN_CHILD=0 IGNORE_TERM=0 ERROR_LINE= EXIT=0
+# Before the control file is read: a start logged after set() behaves as that set() says.
+echo "start $$ $tool $*" >> "$FAKE_CONTROL_DIR/events.log"
 [ -f "$FAKE_CONTROL_DIR/$tool" ] && . "$FAKE_CONTROL_DIR/$tool"
 [ "$IGNORE_TERM" = 1 ] && trap '' TERM
 echo "$tool $*" >> "$FAKE_CONTROL_DIR/calls.log"
@@ -46,6 +48,7 @@ awk -v n="$LINES" -v every="$STDERR_EVERY" -v pe="$PAUSE_EVERY" -v p="$PAUSE" 'B
 }'
 sleep "$SLEEP"
 [ -n "$ERROR_LINE" ] && echo "$ERROR_LINE" >&2
+echo "end $$ $tool" >> "$FAKE_CONTROL_DIR/events.log"
 exit "$EXIT"
 `;
 
@@ -81,6 +84,14 @@ export class FakeTools {
   /** The command lines the fakes were run with, oldest first. */
   calls(): string[] {
     return this.readLines('calls.log');
+  }
+
+  /**
+   * When each fake started and ended, in the order it happened ("start <pid> <tool> <args>", "end
+   * <pid> <tool>"): one fake running while another did shows here. A fake that was killed has no end.
+   */
+  events(): string[] {
+    return this.readLines('events.log');
   }
 
   /** Pids of the fake programs and of the background children they started. */

@@ -12,11 +12,11 @@ import { agentEnv, onTestProcessEnd, startAgent, type AgentProcess } from './age
 export const WAIT_MS = 15_000;
 const POLL_MS = 20;
 
-/** Resolves with the first truthy value of `check`, polled; rejects naming `what` after `timeoutMs`. */
-export async function waitFor<T>(check: () => T | undefined | null | false, what: string, timeoutMs = WAIT_MS): Promise<T> {
+/** Resolves with the first truthy value of `check` (which may be async), polled; rejects naming `what` after `timeoutMs`. */
+export async function waitFor<T>(check: () => T | undefined | null | false | Promise<T | undefined | null | false>, what: string, timeoutMs = WAIT_MS): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const value = check();
+    const value = await check();
     if (value) return value;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
@@ -33,6 +33,8 @@ export class TestFleet {
     public t: TestDashboard,
     public session: Session,
     root: string,
+    /** The dashboard's own settings, kept across its restarts. */
+    private readonly dashboardEnv: Record<string, string>,
   ) {
     this.root = root;
     this.tools = new FakeTools(path.join(root, 'tools'));
@@ -41,7 +43,7 @@ export class TestFleet {
 
   static async start(dashboardEnv: Record<string, string> = {}): Promise<TestFleet> {
     const t = await startTestDashboard(dashboardEnv);
-    return new TestFleet(t, await login(t.url), tempDir('nixfleet-agent-test-'));
+    return new TestFleet(t, await login(t.url), tempDir('nixfleet-agent-test-'), dashboardEnv);
   }
 
   /** A fresh origin and host clone for `hostname`. */
@@ -139,7 +141,7 @@ export class TestFleet {
     const dataDir = this.t.dataDir;
     await this.t.close();
     await sleep(downMs);
-    this.t = await startTestDashboard({ NIXFLEET_LISTEN: `127.0.0.1:${port}` }, dataDir);
+    this.t = await startTestDashboard({ ...this.dashboardEnv, NIXFLEET_LISTEN: `127.0.0.1:${port}` }, dataDir);
     this.session = await login(this.t.url);
   }
 
@@ -147,7 +149,7 @@ export class TestFleet {
   async replaceDashboard(): Promise<void> {
     const port = this.t.dashboard.port;
     await this.t.close();
-    this.t = await startTestDashboard({ NIXFLEET_LISTEN: `127.0.0.1:${port}` });
+    this.t = await startTestDashboard({ ...this.dashboardEnv, NIXFLEET_LISTEN: `127.0.0.1:${port}` });
     this.session = await login(this.t.url);
   }
 

@@ -17,14 +17,14 @@ test('output stored one line a row (schema 2) reads back the same after the move
   db.close();
 
   const store = new SqliteStore(dir, 10, pino({ level: 'silent' }));
-  assert.deepEqual(store.readOutput('old-command', 1, 4, 10), [
+  assert.deepEqual(await store.readOutput('old-command', 1, 4, 10), [
     { seq: 1, stream: 'stderr', line: 'old line 1 "quoted" ✓' },
     { seq: 2, stream: 'stdout', line: 'old line 2 "quoted" ✓' },
     { seq: 3, stream: 'stderr', line: 'old line 3 "quoted" ✓' },
   ]);
   store.appendOutput('old-command', [{ seq: 5, stream: 'stdout', line: 'new line 5' }], 0);
   await store.flush();
-  assert.deepEqual(store.readOutput('old-command', 4, 100, 10).map((l) => l.line), ['old line 4 "quoted" ✓', 'new line 5']);
+  assert.deepEqual((await store.readOutput('old-command', 4, 100, 10)).map((l) => l.line), ['old line 4 "quoted" ✓', 'new line 5']);
   await store.close();
   const reopened = new Database(path.join(dir, DATABASE_FILE), { readonly: true });
   const viaView = reopened.prepare('SELECT seq, line FROM output_lines WHERE command_id = ? ORDER BY seq').all('old-command') as { seq: number }[];

@@ -35,12 +35,12 @@ test('a burst of writes within one tick becomes one transaction, and what was wr
   await store.close();
 
   const reopened = new SqliteStore(dir, 20, silent);
-  const snapshot = reopened.load(10);
+  const snapshot = await reopened.load(10, 10);
   assert.equal(snapshot.meta.get('version'), '42');
   assert.equal(snapshot.commands[0]?.output_lines, 1000);
   assert.equal(snapshot.commands[0]?.agent_seq_next, 1000);
-  assert.equal(reopened.readCommand('c1')?.output_lines, 1000);
-  const lines = reopened.readOutput('c1', 998, 2000, 10);
+  assert.equal((await reopened.readCommand('c1'))?.output_lines, 1000);
+  const lines = await reopened.readOutput('c1', 998, 2000, 10);
   assert.deepEqual(lines, [
     { seq: 998, stream: 'stdout', line: 'line 998' },
     { seq: 999, stream: 'stderr', line: 'line 999' },
@@ -92,7 +92,7 @@ test('GET /health answers ok when the database answers and the hub runs', async 
   try {
     const response = await fetch(`${t.url}/health`);
     assert.equal(response.status, 200);
-    assert.deepEqual(await response.json(), { status: 'ok' });
+    assert.deepEqual(await response.json(), { status: 'ok', instance: t.config.instanceId, storage: 'sqlite' });
   } finally {
     await t.close();
   }

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Host } from '../../../src/protocol/model.js';
-import type { HostTokenOutcome, Refusal, RemoveHostOutcome } from '../../../src/web/net/api.js';
+import type { HostOutcome, HostTokenOutcome, Refusal, RemoveHostOutcome } from '../../../src/web/net/api.js';
 import { HostAdmin, type HostApi } from '../../../src/web/state/host-admin.js';
 
 interface Deferred<T> {
@@ -25,8 +25,8 @@ function deferred<T>(): Deferred<T> {
 /** An API whose answers the test gives, one request at a time, and which records what was asked. */
 function fakeApi() {
   const calls: string[] = [];
-  let next = deferred<HostTokenOutcome | RemoveHostOutcome>();
-  const answer = (outcome: HostTokenOutcome | RemoveHostOutcome) => {
+  let next = deferred<HostTokenOutcome | RemoveHostOutcome | HostOutcome>();
+  const answer = (outcome: HostTokenOutcome | RemoveHostOutcome | HostOutcome) => {
     const current = next;
     next = deferred();
     current.resolve(outcome);
@@ -49,6 +49,10 @@ function fakeApi() {
       calls.push(`remove ${hostId}${force ? ' force' : ''}`);
       return next.promise as Promise<RemoveHostOutcome>;
     },
+    setHostTags: (hostId, tags) => {
+      calls.push(`tags ${hostId} ${tags.join(',')}`);
+      return next.promise as Promise<HostOutcome>;
+    },
   };
   return { api, calls, answer, fail };
 }
@@ -60,7 +64,11 @@ function setup() {
   return { ...fake, admin, notices };
 }
 
-const issued = (hostId: string, token: string): HostTokenOutcome => ({ ok: true, host: { id: hostId } as Host, token });
+const issued = (hostId: string, token: string, hostType: Host['host_type'] = 'nixos'): HostTokenOutcome => ({
+  ok: true,
+  host: { id: hostId, host_type: hostType } as Host,
+  token,
+});
 const refused = (status: number, error: string, message: string): Refusal => ({ ok: false, status, error, message });
 
 test('a new token is shown even if its dialog was closed while the request ran', async () => {
@@ -68,9 +76,13 @@ test('a new token is shown even if its dialog was closed while the request ran',
   admin.openAdd();
   const sent = admin.create({ hostname: 'web-01' });
   admin.dismiss('add');
-  answer(issued('web-01', 'secret-1'));
+  answer(issued('web-01', 'secret-1', 'macos'));
   await sent;
-  assert.deepEqual(admin.dialog.value, { kind: 'token', hostId: 'web-01', token: 'secret-1', reason: 'created' });
+  assert.deepEqual(
+    admin.dialog.value,
+    { kind: 'token', hostId: 'web-01', hostType: 'macos', token: 'secret-1', reason: 'created' },
+    'with the host’s type, which decides the settings to paste',
+  );
 });
 
 test('a confirmation replaced by its token cannot close the token dialog when it reports closing late', async () => {
@@ -129,4 +141,24 @@ test('a request that throws is a refusal the form shows; a second submit while o
   assert.equal(dialog?.kind, 'add');
   assert.equal(dialog.kind === 'add' && dialog.refusal?.error, 'network');
   assert.equal(dialog.kind === 'add' && dialog.sending, false);
+});
+
+test('tags are saved for the host whose dialog is open; a refusal stays in that dialog, success closes it', async () => {
+  const { admin, answer, calls, notices } = setup();
+  admin.editTags('web-01');
+  const first = admin.saveTags(['prod', 'web']);
+  answer(refused(400, 'bad_request', 'body/tags/0 must match pattern'));
+  await first;
+  assert.deepEqual(admin.dialog.value, {
+    kind: 'tags',
+    hostId: 'web-01',
+    sending: false,
+    refusal: { error: 'bad_request', message: 'body/tags/0 must match pattern' },
+  });
+  const second = admin.saveTags([]);
+  answer({ ok: true, host: { id: 'web-01' } as Host });
+  await second;
+  assert.deepEqual(calls, ['tags web-01 prod,web', 'tags web-01 ']);
+  assert.equal(admin.dialog.value, null, 'the row shows the tags when the dashboard’s host_update arrives');
+  assert.deepEqual(notices, []);
 });

@@ -1,60 +1,13 @@
-// One batch of writes: what the dashboard hands to the writer thread, applied in one transaction.
+// How the SQLite backend applies a batch: prepared statements, one transaction per batch.
 import type Database from 'better-sqlite3';
-import type { CommandRecord, EventRecord, HostTokenRecord, SessionRecord } from '../store.js';
+import { chunksOf, type WriteBatch } from '../write-batch.js';
 
-export interface WriteBatch {
-  id: number;
-  meta: [key: string, value: string][];
-  hosts: [id: string, json: string][];
-  deletedHosts: string[];
-  commands: CommandRecord[];
-  // Output lines are columns rather than objects: cheaper to copy to the writer thread.
-  outputCommandIds: string[];
-  outputSeqs: number[];
-  outputStreams: number[];
-  outputLines: string[];
-  /** The v1 agent's next seq once this line was taken (0 for v0 agents). */
-  outputAgentSeqs: number[];
-  sessions: SessionRecord[];
-  deletedSessions: string[];
-  hostTokens: HostTokenRecord[];
-  deletedHostTokens: string[];
-  events: EventRecord[];
-  /** Retention: events before `eventsBefore`, and output of commands finished before `outputBefore`, go. */
-  purge: { eventsBefore: number; outputBefore: number } | null;
-}
-
+/** Between the dashboard's thread and the writer thread. */
 export type WriterRequest = { type: 'batch'; batch: WriteBatch } | { type: 'close' };
 export type WriterReply =
   | { type: 'durable'; id: number; ms: number }
   | { type: 'failed'; id: number; error: string }
   | { type: 'closed' };
-
-interface Chunk {
-  commandId: string;
-  firstSeq: number;
-  agentSeqEnd: number;
-  lines: [stream: number, line: string][];
-}
-
-/** Groups a batch's lines into runs of consecutive lines of one command. */
-export function chunksOf(batch: WriteBatch): Chunk[] {
-  const chunks: Chunk[] = [];
-  const open = new Map<string, Chunk>();
-  for (let i = 0; i < batch.outputSeqs.length; i++) {
-    const commandId = batch.outputCommandIds[i] as string;
-    const seq = batch.outputSeqs[i] as number;
-    let chunk = open.get(commandId);
-    if (!chunk || chunk.firstSeq + chunk.lines.length !== seq) {
-      chunk = { commandId, firstSeq: seq, agentSeqEnd: 0, lines: [] };
-      open.set(commandId, chunk);
-      chunks.push(chunk);
-    }
-    chunk.lines.push([batch.outputStreams[i] as number, batch.outputLines[i] as string]);
-    chunk.agentSeqEnd = batch.outputAgentSeqs[i] as number;
-  }
-  return chunks;
-}
 
 /** Prepares the statements once and returns a function applying a batch in one transaction. */
 export function batchApplier(db: Database.Database): (batch: WriteBatch) => void {
@@ -82,8 +35,18 @@ export function batchApplier(db: Database.Database): (batch: WriteBatch) => void
      ON CONFLICT (host_id) DO UPDATE SET token_hash = excluded.token_hash, created_at = excluded.created_at`,
   );
   const deleteHostToken = db.prepare('DELETE FROM host_tokens WHERE host_id = ?');
+  const putApiToken = db.prepare(
+    `INSERT INTO api_tokens (id, name, scope, token_hash, created_at, created_by, last_used_at)
+     VALUES (@id, @name, @scope, @token_hash, @created_at, @created_by, @last_used_at)
+     ON CONFLICT (id) DO UPDATE SET last_used_at = excluded.last_used_at`,
+  );
+  const deleteApiToken = db.prepare('DELETE FROM api_tokens WHERE id = ?');
   const putEvent = db.prepare(
     'INSERT OR IGNORE INTO events (id, at, level, host_id, message) VALUES (@id, @at, @level, @host_id, @message)',
+  );
+
+  const putRollout = db.prepare(
+    'INSERT INTO rollouts (id, created_at, status, data) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET status = excluded.status, data = excluded.data',
   );
 
   const purgeEvents = db.prepare('DELETE FROM events WHERE at < ?');
@@ -103,7 +66,10 @@ export function batchApplier(db: Database.Database): (batch: WriteBatch) => void
     for (const session of batch.sessions) putSession.run(session);
     for (const hostId of batch.deletedHostTokens) deleteHostToken.run(hostId);
     for (const token of batch.hostTokens) putHostToken.run(token);
+    for (const id of batch.deletedApiTokens) deleteApiToken.run(id);
+    for (const token of batch.apiTokens) putApiToken.run(token);
     for (const event of batch.events) putEvent.run(event);
+    for (const [id, createdAt, status, json] of batch.rollouts) putRollout.run(id, createdAt, status, json);
     if (batch.purge) {
       purgeEvents.run(batch.purge.eventsBefore);
       purgeOutput.run(batch.purge.outputBefore);

@@ -71,6 +71,25 @@ const MIGRATIONS: readonly string[] = [
      SELECT c.command_id AS command_id, c.first_seq + j.key AS seq,
             json_extract(j.value, '$[0]') AS stream, json_extract(j.value, '$[1]') AS line
      FROM output_chunks c, json_each(c.data) j;`,
+  // A rollout is one JSON document (its hosts and steps); status and created_at are columns to find
+  // the unfinished ones at start and list the recent ones.
+  `CREATE TABLE rollouts (
+     id TEXT PRIMARY KEY,
+     created_at INTEGER NOT NULL,
+     status TEXT NOT NULL,
+     data TEXT NOT NULL
+   );
+   CREATE INDEX rollouts_by_created ON rollouts (created_at);
+   CREATE INDEX rollouts_by_status ON rollouts (status);`,
+  `CREATE TABLE api_tokens (
+     id TEXT PRIMARY KEY,
+     name TEXT NOT NULL,
+     scope TEXT NOT NULL,
+     token_hash TEXT NOT NULL UNIQUE,
+     created_at INTEGER NOT NULL,
+     created_by TEXT NOT NULL,
+     last_used_at INTEGER
+   );`,
 ];
 
 const BUSY_TIMEOUT_MS = 5_000;

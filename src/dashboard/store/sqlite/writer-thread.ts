@@ -2,7 +2,8 @@
 // never stalls the thread that routes messages. A failed batch is retried until it goes through;
 // later batches wait behind it, so the order of writes is kept.
 import { parentPort, workerData } from 'node:worker_threads';
-import { batchApplier, type WriteBatch, type WriterReply, type WriterRequest } from './batch.js';
+import { batchApplier, type WriterReply, type WriterRequest } from './batch.js';
+import type { WriteBatch } from '../write-batch.js';
 import { openDatabase } from './schema.js';
 
 const RETRY_INTERVAL_MS = 1_000;

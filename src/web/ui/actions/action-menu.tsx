@@ -1,19 +1,17 @@
 // One menu of host actions for the whole table, shown next to the row button that opened it. It is a
 // popover (top layer: never clipped by the scrolling table; Escape and clicks outside close it).
-// Below the commands, for one host: its agent token and its removal (state/host-admin.ts).
+// Below the commands, for one host: its tags, its agent token and its removal (state/host-admin.ts).
 import { useLayoutEffect, useRef } from 'preact/hooks';
 import type { Cell } from '../../state/observable.js';
 import { HOST_ACTIONS } from '../../state/host-actions.js';
 import { useApp, useObservable } from '../hooks.js';
+import { isOpen, moveFocus, place } from '../popover.js';
 
 export interface MenuTarget {
   hostIds: readonly string[];
   /** The button that opened the menu: the menu sits below it and focus returns to it. */
   anchor: HTMLElement;
 }
-
-/** Space kept between the menu and the viewport's edges. */
-const VIEWPORT_MARGIN_PX = 8;
 
 export function ActionMenu({ target }: { target: Cell<MenuTarget | null> }) {
   const { runner, hostAdmin } = useApp();
@@ -74,6 +72,9 @@ export function ActionMenu({ target }: { target: Cell<MenuTarget | null> }) {
       {hostId !== undefined && (
         <>
           <hr />
+          <button type="button" role="menuitem" onClick={choose(() => hostAdmin.editTags(hostId))}>
+            Edit tags…
+          </button>
           <button type="button" role="menuitem" class="disruptive" onClick={choose(() => hostAdmin.askRotate(hostId))}>
             Rotate token…
           </button>
@@ -84,29 +85,4 @@ export function ActionMenu({ target }: { target: Cell<MenuTarget | null> }) {
       )}
     </div>
   );
-}
-
-function isOpen(menu: HTMLElement): boolean {
-  return menu.matches(':popover-open');
-}
-
-/** Below the anchor, right-aligned with it; above it when there is no room below. */
-function place(menu: HTMLElement, anchor: HTMLElement): void {
-  const a = anchor.getBoundingClientRect();
-  const m = menu.getBoundingClientRect();
-  const below = a.bottom + m.height + VIEWPORT_MARGIN_PX <= window.innerHeight;
-  const top = below ? a.bottom : Math.max(VIEWPORT_MARGIN_PX, a.top - m.height);
-  const left = Math.min(Math.max(VIEWPORT_MARGIN_PX, a.right - m.width), window.innerWidth - m.width - VIEWPORT_MARGIN_PX);
-  menu.style.top = `${top}px`;
-  menu.style.left = `${left}px`;
-}
-
-function moveFocus(event: KeyboardEvent, menu: HTMLElement | null): void {
-  if (!menu || (event.key !== 'ArrowDown' && event.key !== 'ArrowUp' && event.key !== 'Home' && event.key !== 'End')) return;
-  event.preventDefault();
-  const items = [...menu.querySelectorAll<HTMLButtonElement>('button')];
-  const index = items.indexOf(document.activeElement as HTMLButtonElement);
-  const next =
-    event.key === 'Home' ? 0 : event.key === 'End' ? items.length - 1 : (index + (event.key === 'ArrowDown' ? 1 : -1) + items.length) % items.length;
-  items[next]?.focus();
 }

@@ -1,5 +1,8 @@
-// The confirmation of a disruptive command: a modal <dialog> (focus stays inside, Escape cancels),
-// naming the command and every host it will run on. Cancel has the focus, so Enter is harmless.
+// The admin's answer before a command goes out: a disruptive command is confirmed, naming the
+// command and every host it will run on; a command the hosts cannot take now (offline, busy) may be
+// queued for them, with the dashboard's reason for each. A modal <dialog> (focus stays inside, Escape
+// says no); the harmless answer has the focus, so Enter does nothing rash.
+import type { PendingAction } from '../../state/command-runner.js';
 import { useApp, useObservable } from '../hooks.js';
 import { useModal } from '../modal.js';
 
@@ -12,22 +15,15 @@ export function ConfirmDialog() {
   const pending = runner.pending.value;
   const dialogRef = useModal(pending !== null);
 
-  const hostIds = pending?.hostIds ?? [];
-  const target = hostIds.length === 1 ? hostIds[0] : `${hostIds.length} hosts`;
   return (
     <dialog ref={dialogRef} class="modal confirm" aria-labelledby="confirm-title" onClose={() => runner.cancel()}>
-      {pending && (
+      {pending?.kind === 'confirm' && (
         <div>
           <h2 id="confirm-title">
-            {pending.action.label} on {target}?
+            {pending.action.label} on {target(pending)}?
           </h2>
           <p>{pending.action.disrupts}</p>
-          <ul class="confirm-hosts">
-            {hostIds.slice(0, HOSTS_LISTED).map((id) => (
-              <li key={id}>{id}</li>
-            ))}
-            {hostIds.length > HOSTS_LISTED && <li>and {hostIds.length - HOSTS_LISTED} more</li>}
-          </ul>
+          <Listed items={pending.hostIds} kind="hosts" />
           <div class="buttons">
             <button type="button" autofocus onClick={() => runner.cancel()}>
               Cancel
@@ -38,6 +34,44 @@ export function ConfirmDialog() {
           </div>
         </div>
       )}
+      {pending?.kind === 'queue' && (
+        <div>
+          <h2 id="confirm-title">
+            Queue {pending.action.label} for {target(pending)}?
+          </h2>
+          <p>It cannot run now:</p>
+          <Listed items={pending.reasons} kind="reasons" />
+          <p>
+            Queued, it runs as soon as the host is online and idle. If the host does not take it in time, it expires; until
+            then it can be cancelled from the host’s row.
+          </p>
+          <div class="buttons">
+            <button type="button" autofocus onClick={() => runner.cancel()}>
+              Don’t queue
+            </button>
+            <button type="button" class="primary" onClick={() => runner.confirm()}>
+              Queue
+            </button>
+          </div>
+        </div>
+      )}
     </dialog>
+  );
+}
+
+function target(pending: PendingAction): string {
+  const { hostIds } = pending;
+  return hostIds.length === 1 ? (hostIds[0] ?? '') : `${hostIds.length} hosts`;
+}
+
+/** The hosts a command goes to (hostnames, in mono), or the dashboard's reasons (sentences). */
+function Listed({ items, kind }: { items: readonly string[]; kind: 'hosts' | 'reasons' }) {
+  return (
+    <ul class={`confirm-${kind}`}>
+      {items.slice(0, HOSTS_LISTED).map((item, i) => (
+        <li key={i}>{item}</li>
+      ))}
+      {items.length > HOSTS_LISTED && <li>and {items.length - HOSTS_LISTED} more</li>}
+    </ul>
   );
 }

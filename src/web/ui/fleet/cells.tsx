@@ -1,10 +1,8 @@
 // The cells of a host row that have some logic of their own. Every agent string is a text child or
 // an attribute value, never markup.
-import type { Command, Host, UpdateStatus } from '../../../protocol/model.js';
-import { isActiveStatus } from '../../../protocol/constants.js';
-import type { HostProgress } from '../../state/fleet-state.js';
 import { useNow } from '../clock.js';
-import { COMMAND_STATUS_LABELS, percent, timeAgo, type Presence } from '../format.js';
+import { percent, timeAgo, type Presence } from '../format.js';
+import { focusTip } from '../tooltip.js';
 
 const PRESENCE_LABELS: Record<Presence, string> = { online: 'online', reconnecting: 'reconnecting', offline: 'offline' };
 
@@ -31,78 +29,28 @@ export function Metric({ value, label }: { value: number | undefined; label: str
   );
 }
 
-const CHECKS = ['git', 'lock', 'system', 'tests'] as const;
+/** Why the badge is there, in its title and (on keyboard focus) its tooltip. */
+export const AGENT_CONFLICT_EXPLAINED =
+  'Two agents keep replacing each other as this host: one of them runs with the wrong hostname or token. Each connection of one closes the other, so commands and reports may go to either.';
 
-/** Agents report free-form status words; these are the ones seen in the field, by what they mean. */
-const STATUS_TONES: Record<string, 'ok' | 'warn' | 'bad'> = {
-  ok: 'ok',
-  current: 'ok',
-  up_to_date: 'ok',
-  'up-to-date': 'ok',
-  passed: 'ok',
-  success: 'ok',
-  clean: 'ok',
-  outdated: 'warn',
-  behind: 'warn',
-  available: 'warn',
-  pending: 'warn',
-  dirty: 'warn',
-  stale: 'warn',
-  running: 'warn',
-  error: 'bad',
-  failed: 'bad',
-  failure: 'bad',
-};
-
-export function UpdateChips({ status }: { status: UpdateStatus | null }) {
+export function AgentConflictBadge() {
   return (
-    <span class="chips">
-      {CHECKS.map((check) => {
-        const entry = status?.[check] ?? null;
-        const word = entry?.status ?? 'unknown';
-        const tone = STATUS_TONES[word.toLowerCase()] ?? 'unknown';
-        const detail = entry?.message ? `${check}: ${word} — ${entry.message}` : `${check}: ${word}`;
-        return (
-          <span key={check} class={`chip tone-${tone}`} title={detail} aria-label={detail}>
-            {check}
-          </span>
-        );
-      })}
+    <span class="badge agent-conflict" tabIndex={0} title={AGENT_CONFLICT_EXPLAINED} {...focusTip}>
+      <span aria-hidden="true">⚠ </span>two agents
+      <span class="visually-hidden">: {AGENT_CONFLICT_EXPLAINED}</span>
     </span>
   );
 }
 
-/** The phase an operation is in: the one that says it runs, else the last one reported. */
-function phaseOf(progress: HostProgress | undefined): { name: string; current: number; total: number } | null {
-  const test = progress?.test;
-  if (test?.total) return { name: 'tests', current: test.current ?? 0, total: test.total };
-  const phases = progress?.operation ?? {};
-  const reported = (['pull', 'lock', 'system', 'tests'] as const).filter((name) => phases[name]);
-  const name = reported.find((n) => phases[n]?.status === 'running') ?? reported[reported.length - 1];
-  const phase = name ? phases[name] : undefined;
-  if (!name || !phase?.total) return null;
-  return { name, current: phase.current ?? 0, total: phase.total };
-}
+/** Why the badge is there and what to do about it, in its title and (on keyboard focus) its tooltip. */
+export const SHARED_TOKEN_EXPLAINED =
+  'Its agent registered with the shared agent token (NIXFLEET_AGENT_TOKEN), which any host may use. Give it its own token: Actions → Rotate token…, then put the new token on the host.';
 
-export function CommandCell(props: { host: Host; command: Command | undefined; progress: HostProgress | undefined; onOpen: (id: string) => void }) {
-  const command = props.host.running_command ?? props.command;
-  if (!command) return <span class="muted">—</span>;
-  const active = isActiveStatus(command.status);
-  const phase = active ? phaseOf(props.progress) : null;
+export function SharedTokenBadge() {
   return (
-    <span class="command-cell">
-      <button type="button" class="link" onClick={() => props.onOpen(command.id)} title="Show the output">
-        {command.command}
-      </button>
-      <span class={`badge status-${command.status}`}>{COMMAND_STATUS_LABELS[command.status]}</span>
-      {phase && (
-        <span class="phase">
-          <progress max={phase.total} value={phase.current} aria-label={`${phase.name} progress`} />
-          <span class="muted">
-            {phase.name} {phase.current}/{phase.total}
-          </span>
-        </span>
-      )}
+    <span class="badge shared-token" tabIndex={0} title={SHARED_TOKEN_EXPLAINED} {...focusTip}>
+      shared token
+      <span class="visually-hidden">: {SHARED_TOKEN_EXPLAINED}</span>
     </span>
   );
 }

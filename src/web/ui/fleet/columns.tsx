@@ -15,7 +15,7 @@ export const COLUMN_HEADS: readonly ColumnHead[] = [
   { key: 'last_seen', label: 'Last seen' },
   { key: 'agent_version', label: 'Agent' },
   { key: 'generation', label: 'Generation' },
-  { key: null, label: 'Updates' },
+  { key: 'standing', label: 'Compartments' },
   { key: 'command', label: 'Command' },
 ];
 

@@ -1,26 +1,32 @@
 // One host in the fleet table. Rows are keyed by host id and memoized: a heartbeat of one host
 // re-renders that host's row only, and only the cells whose text changed touch the DOM.
 import { memo } from '../memo.js';
-import type { Command, Host } from '../../../protocol/model.js';
+import type { Command, CompartmentName, Host } from '../../../protocol/model.js';
 import type { HostProgress } from '../../state/fleet-state.js';
+import type { HostCommands } from '../../state/host-commands.js';
 import { presenceOf, shortGeneration, themeColor } from '../format.js';
-import { CommandCell, LastSeen, Metric, PresenceBadge, UpdateChips } from './cells.js';
+import { AgentConflictBadge, LastSeen, Metric, PresenceBadge, SharedTokenBadge } from './cells.js';
+import { CommandCell } from './command-cell.js';
+import { CompartmentCells } from './compartment-cells.js';
+import { HostTags } from './host-tags.js';
 
 export interface RowHandlers {
   toggle(hostId: string): void;
   openMenu(hostId: string, anchor: HTMLElement): void;
+  openCompartment(hostId: string, name: CompartmentName, anchor: HTMLElement): void;
   openOutput(commandId: string): void;
+  cancelQueued(command: Command): void;
 }
 
 export interface HostRowProps {
   host: Host;
-  latest: Command | undefined;
+  commands: HostCommands;
   progress: HostProgress | undefined;
   selected: boolean;
   handlers: RowHandlers;
 }
 
-function HostRowView({ host, latest, progress, selected, handlers }: HostRowProps) {
+function HostRowView({ host, commands, progress, selected, handlers }: HostRowProps) {
   const presence = presenceOf(host);
   const color = themeColor(host.theme_color);
   return (
@@ -33,7 +39,10 @@ function HostRowView({ host, latest, progress, selected, handlers }: HostRowProp
         <span class="name" style={color ? { color } : undefined}>
           {host.hostname}
         </span>
+        {host.agent_conflict && <AgentConflictBadge />}
+        {host.shared_token && <SharedTokenBadge />}
         {host.location && <span class="sub">{host.location}</span>}
+        <HostTags host={host} />
       </th>
       <td data-label="OS">
         <span class="os-name">{host.os_version || host.host_type}</span>
@@ -58,11 +67,11 @@ function HostRowView({ host, latest, progress, selected, handlers }: HostRowProp
       <td data-label="Generation">
         <code title={host.generation}>{shortGeneration(host.generation) || '—'}</code>
       </td>
-      <td data-label="Updates">
-        <UpdateChips status={host.update_status} />
+      <td data-label="Compartments">
+        <CompartmentCells host={host} onOpen={handlers.openCompartment} />
       </td>
       <td data-label="Command">
-        <CommandCell host={host} command={latest} progress={progress} onOpen={handlers.openOutput} />
+        <CommandCell host={host} commands={commands} progress={progress} onOpen={handlers.openOutput} onCancel={handlers.cancelQueued} />
       </td>
       <td class="row-actions">
         <button

@@ -1,8 +1,21 @@
-// Which hosts the table shows and in what order: a name filter and a sort by any sortable column.
+// Which hosts the table shows and in what order: a name filter, the summary's filter (a standing or
+// offline), the tag filter (all three at once) and a sort by any sortable column.
 import type { Host } from '../../../protocol/model.js';
+import { matchesSummaryFilter, STANDING_RANK, standingOf, type SummaryFilter } from '../../state/fleet-summary.js';
+import { matchesTagFilter } from '../../state/host-tags.js';
 import { presenceOf, type Presence } from '../format.js';
 
-export type SortKey = 'hostname' | 'os' | 'status' | 'cpu' | 'ram' | 'last_seen' | 'agent_version' | 'generation' | 'command';
+export type SortKey =
+  | 'hostname'
+  | 'os'
+  | 'status'
+  | 'cpu'
+  | 'ram'
+  | 'last_seen'
+  | 'agent_version'
+  | 'generation'
+  | 'standing'
+  | 'command';
 
 export interface SortOrder {
   key: SortKey;
@@ -28,12 +41,22 @@ export const COMPARATORS: Record<SortKey, (a: Host, b: Host) => number> = {
   last_seen: byNumber((h) => (h.last_seen ? -Date.parse(h.last_seen) : MISSING)),
   agent_version: byText((h) => h.agent_version),
   generation: byText((h) => h.generation),
+  // Ascending puts the hosts that need the admin first: failing, behind, working, unknown, current.
+  standing: byNumber((h) => STANDING_RANK[standingOf(h)]),
   command: byText((h) => h.running_command?.command ?? '\uffff'),
 };
 
-export function visibleHosts(hosts: Iterable<Host>, filter: string, order: SortOrder): Host[] {
+export function visibleHosts(
+  hosts: Iterable<Host>,
+  filter: string,
+  order: SortOrder,
+  summaryFilter: SummaryFilter | null = null,
+  tagFilter: string | null = null,
+): Host[] {
   const needle = filter.trim().toLowerCase();
-  const shown = [...hosts].filter((h) => needle === '' || h.hostname.toLowerCase().includes(needle));
+  const shown = [...hosts].filter(
+    (h) => (needle === '' || h.hostname.toLowerCase().includes(needle)) && matchesSummaryFilter(h, summaryFilter) && matchesTagFilter(h, tagFilter),
+  );
   const compare = COMPARATORS[order.key];
   const direction = order.descending ? -1 : 1;
   return shown.sort((a, b) => direction * compare(a, b) || a.hostname.localeCompare(b.hostname));

@@ -66,7 +66,10 @@ function AddHostForm({ dialog }: { dialog: AddDialog }) {
   return (
     <form class="stacked" noValidate onSubmit={submit}>
       <h2 id="add-host-title">Add a host</h2>
-      <p class="muted">The host gets its own agent token, shown once when it is made. It registers this host only.</p>
+      <p class="muted">
+        The host gets its own agent token, shown once when it is made, with the agent’s settings to paste on the host.
+        It registers this host only.
+      </p>
       <label>
         Hostname
         <input

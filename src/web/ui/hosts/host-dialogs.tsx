@@ -6,6 +6,7 @@ import { useApp, useObservable } from '../hooks.js';
 import { AddHostDialog } from './add-host-dialog.js';
 import { RemoveHostDialog } from './remove-host-dialog.js';
 import { RotateTokenDialog } from './rotate-token-dialog.js';
+import { TagsDialog } from './tags-dialog.js';
 import { TokenDialog } from './token-dialog.js';
 
 export function HostDialogs() {
@@ -17,6 +18,7 @@ export function HostDialogs() {
       <AddHostDialog dialog={only(dialog, 'add')} />
       <RotateTokenDialog dialog={only(dialog, 'rotate')} />
       <RemoveHostDialog dialog={only(dialog, 'remove')} />
+      <TagsDialog dialog={only(dialog, 'tags')} />
       <TokenDialog dialog={only(dialog, 'token')} />
     </>
   );

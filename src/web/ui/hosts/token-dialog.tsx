@@ -1,11 +1,13 @@
 // A new agent token, shown once: the dashboard keeps only its hash, so this dialog is the only place
-// it can ever be read. Closing the dialog drops it from the page. With it, what to paste on the host.
+// it can ever be read. Closing the dialog drops it from the page. With it, everything to paste on the
+// host: the command that puts the token into its file and the agent's settings, this dashboard's
+// address included (agent-settings.ts).
 import { useRef, useState } from 'preact/hooks';
 import type { HostDialog } from '../../state/host-admin.js';
 import { copyText } from '../clipboard.js';
 import { useApp } from '../hooks.js';
 import { useModal } from '../modal.js';
-import { tokenSnippet } from './token-snippet.js';
+import { agentSettingsBlocks, type SettingsBlock } from './agent-settings.js';
 
 type TokenShown = Extract<HostDialog, { kind: 'token' }>;
 
@@ -20,17 +22,25 @@ export function TokenDialog({ dialog }: { dialog: TokenShown | null }) {
   );
 }
 
-type CopyState = { what: 'token' | 'snippet'; ok: true } | { what: 'token' | 'snippet'; ok: false; message: string } | null;
+type Copyable = 'token' | SettingsBlock['key'];
+type CopyState = { what: Copyable; ok: true } | { what: Copyable; ok: false; message: string } | null;
+
+const COPIED_TEXT: Record<Copyable, string> = {
+  token: 'Token copied.',
+  'token-file': 'Command copied.',
+  module: 'Module settings copied.',
+  environment: 'Environment copied.',
+};
 
 function TokenView({ dialog }: { dialog: TokenShown }) {
-  const { hostAdmin } = useApp();
+  const { hostAdmin, wsUrl } = useApp();
   const [copied, setCopied] = useState<CopyState>(null);
   const viewRef = useRef<HTMLDivElement>(null);
-  const snippet = tokenSnippet(dialog.token);
+  const blocks = agentSettingsBlocks(dialog.token, { wsUrl, hostname: dialog.hostId, hostType: dialog.hostType });
 
-  const copy = async (what: 'token' | 'snippet') => {
+  const copy = async (what: Copyable, text: string) => {
     try {
-      await copyText(what === 'token' ? dialog.token : snippet, viewRef.current ?? undefined);
+      await copyText(text, viewRef.current ?? undefined);
       setCopied({ what, ok: true });
     } catch (error) {
       setCopied({ what, ok: false, message: String(error) });
@@ -47,29 +57,30 @@ function TokenView({ dialog }: { dialog: TokenShown }) {
         token from the host’s Actions menu.
       </p>
       <div class="token-line">
-        <code class="token-value">
-          {dialog.token}
-        </code>
-        <button type="button" class="primary" autofocus onClick={() => void copy('token')}>
+        <code class="token-value">{dialog.token}</code>
+        <button type="button" class="primary" autofocus onClick={() => void copy('token', dialog.token)}>
           Copy token
         </button>
       </div>
-      <h3>On {dialog.hostId}, as root</h3>
-      <pre class="snippet">
-        <code>{snippet}</code>
-      </pre>
-      <p class="hint">
-        The first line puts the token into a file only root can read; the second is the agent’s setting that names it
-        (in its environment file or service).
-      </p>
+      {blocks.map((block) => (
+        <section key={block.key} class="settings-block" data-block={block.key} aria-labelledby={`settings-${block.key}`}>
+          <div class="settings-head">
+            <h3 id={`settings-${block.key}`}>{block.title}</h3>
+            <button type="button" onClick={() => void copy(block.key, block.text)}>
+              {block.copyLabel}
+            </button>
+          </div>
+          <pre class="snippet">
+            <code>{block.text}</code>
+          </pre>
+          <p class="hint">{block.hint}</p>
+        </section>
+      ))}
       <div class="buttons">
         <span class="copy-status" role="status">
-          {copied?.ok === true && (copied.what === 'token' ? 'Token copied.' : 'Commands copied.')}
+          {copied?.ok === true && COPIED_TEXT[copied.what]}
           {copied?.ok === false && `Could not copy: ${copied.message}`}
         </span>
-        <button type="button" onClick={() => void copy('snippet')}>
-          Copy commands
-        </button>
         <button type="button" onClick={() => hostAdmin.dismiss('token')}>
           Done
         </button>
