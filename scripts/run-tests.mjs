@@ -21,20 +21,21 @@ if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);
 }
-function run(list, concurrency) {
+function run(list, concurrency, timeoutMs) {
   if (list.length === 0) return 0;
   const result = spawnSync(
     process.execPath,
-    ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-timeout=120000', ...list],
+    ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, `--test-timeout=${timeoutMs}`, ...list],
     { stdio: 'inherit' },
   );
   return result.status ?? 1;
 }
 
 // Most tests wait on sockets and child processes rather than the CPU, so run a few files at once.
-// Files named *.serial.test.ts measure time: they run afterwards, alone, on a quiet machine.
+// Files named *.serial.test.ts measure time or load the whole machine (fifty agents, a package
+// install): they run afterwards, alone, and a file of them may take longer.
 const parallel = files.filter((file) => !file.endsWith('.serial.test.ts'));
 const serial = files.filter((file) => file.endsWith('.serial.test.ts'));
-const failedParallel = run(parallel, process.env.TEST_CONCURRENCY ?? '3');
-const failedSerial = run(serial, '1');
+const failedParallel = run(parallel, process.env.TEST_CONCURRENCY ?? '3', 120_000);
+const failedSerial = run(serial, '1', 300_000);
 process.exit(failedParallel || failedSerial);
