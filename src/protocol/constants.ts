@@ -60,6 +60,10 @@ export function isActiveStatus(status: CommandStatus): boolean {
   return status === 'queued' || status === 'running';
 }
 
+/** A host's five compartments, in the order they are shown (docs/desired-state.md). */
+export const COMPARTMENT_NAMES = ['agent', 'git', 'lock', 'system', 'tests'] as const;
+export type CompartmentName = (typeof COMPARTMENT_NAMES)[number];
+
 /** WebSocket close codes the dashboard uses. */
 export const CloseCode = {
   normal: 1000,

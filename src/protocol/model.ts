@@ -37,8 +37,7 @@ export type UpdateStatus = Static<typeof UpdateStatus>;
  * A host's five compartments (docs/protocol.md, "Compartments"): how far it is from the desired state,
  * judged by the dashboard from what the agent reports, the commands it ran and the fleet repository.
  */
-export const COMPARTMENT_NAMES = ['agent', 'git', 'lock', 'system', 'tests'] as const;
-export type CompartmentName = (typeof COMPARTMENT_NAMES)[number];
+export { COMPARTMENT_NAMES, type CompartmentName } from './constants.js';
 
 export const COMPARTMENT_STATUSES = ['ok', 'outdated', 'error', 'working', 'unknown'] as const;
 export const CompartmentStatus = Type.Union(COMPARTMENT_STATUSES.map((s) => Type.Literal(s)));

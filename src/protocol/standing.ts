@@ -1,8 +1,7 @@
 // Where a host stands against the desired state, judged from its compartments: the one rule behind the
 // web summary above the fleet table and `nixfleet status`. Free of TypeBox, so the web bundle imports it.
+import { COMPARTMENT_NAMES } from './constants.js';
 import type { CompartmentStatus, Host } from './model.js';
-
-const COMPARTMENTS = ['agent', 'git', 'lock', 'system', 'tests'] as const;
 
 /**
  * One standing per host, the first that applies:
@@ -16,7 +15,7 @@ export const STANDINGS = ['current', 'behind', 'failing', 'working', 'unknown'] 
 export type Standing = (typeof STANDINGS)[number];
 
 export function standingOf(host: Pick<Host, 'compartments'>): Standing {
-  const statuses = new Set<CompartmentStatus>(COMPARTMENTS.map((name) => host.compartments[name].status));
+  const statuses = new Set<CompartmentStatus>(COMPARTMENT_NAMES.map((name) => host.compartments[name].status));
   if (statuses.has('error')) return 'failing';
   if (statuses.has('outdated')) return 'behind';
   if (statuses.has('working')) return 'working';

@@ -3,7 +3,7 @@
 // because the dashboard keeps only a hash and will never show it again.
 import type { CreateHostBody } from '../../protocol/http.js';
 import type { HostType } from '../../protocol/model.js';
-import { attempt, type DashboardApi, type HostTokenOutcome, type Refusal, type RemoveHostOutcome } from '../net/api.js';
+import { attempt, type DashboardApi, type HostTokenOutcome, type Refusal } from '../net/api.js';
 import type { Notices } from './notices.js';
 import { Cell } from './observable.js';
 

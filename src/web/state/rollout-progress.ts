@@ -1,7 +1,7 @@
 // How far a rollout is, as its panel says it ("12/40 hosts done, 1 failed"), and what the admin can
 // do with it now. Pure functions of the record the dashboard sent.
 import { isHostDone } from '../../protocol/rollout-rules.js';
-import type { Rollout, RolloutHost, StepState } from '../../protocol/rollout.js';
+import type { Rollout } from '../../protocol/rollout.js';
 import type { RolloutChangeName } from '../net/api.js';
 import { isFinished } from './rollout-records.js';
 

@@ -5,7 +5,7 @@
 // A `rollout_update` with `delta` carries only the hosts that changed since the rollout's previous
 // update: they replace those hosts (by host_id) in the copy the page has.
 import { FINAL_ROLLOUT_STATUSES } from '../../protocol/rollout-rules.js';
-import type { Rollout, RolloutStatus } from '../../protocol/rollout.js';
+import type { Rollout } from '../../protocol/rollout.js';
 import { Observable } from './observable.js';
 
 export { FINAL_ROLLOUT_STATUSES };
