@@ -28,6 +28,7 @@ let
     metricsTokenFile = "NIXFLEET_METRICS_TOKEN";
     webhookSecretFile = "NIXFLEET_WEBHOOK_SECRET";
     databaseUrlFile = "NIXFLEET_DATABASE_URL";
+    redisUrlFile = "NIXFLEET_REDIS_URL";
   };
   secretsSet = lib.filterAttrs (option: _: cfg.${option} != null) secretVariables;
   secretOption =
@@ -80,6 +81,7 @@ in
     metricsTokenFile = secretOption "the bearer token of a Prometheus scraper at /metrics" "/run/secrets/nixfleet-metrics-token";
     webhookSecretFile = secretOption "the secret of the push webhook POST /api/hooks/git" "/run/secrets/nixfleet-webhook-secret";
     databaseUrlFile = secretOption "a PostgreSQL URL (NIXFLEET_DATABASE_URL) with its password; SQLite in the data dir when unset" "/run/secrets/nixfleet-database-url";
+    redisUrlFile = secretOption "a Redis URL (NIXFLEET_REDIS_URL) with its password: several instances share one fleet (docs/cluster.md); needs databaseUrlFile and the password hash, session secret and agent token files" "/run/secrets/nixfleet-redis-url";
     sshKeyFile = secretOption "a private key for fetching the fleet repository over ssh" "/run/secrets/nixfleet-deploy-key";
     repoUrl = mkOption {
       type = types.nullOr types.str;

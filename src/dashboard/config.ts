@@ -57,6 +57,10 @@ export interface DashboardConfig {
   databaseUrl: string | undefined;
   /** This instance's name in logs, metrics, events and /health. */
   instanceId: string;
+  /** The cluster bus (redis://…); set, several instances share one fleet (docs/cluster.md). */
+  redisUrl: string | undefined;
+  /** What this cluster's Redis channel names begin with, so that clusters can share a Redis server. */
+  redisPrefix: string;
   logLevel: string;
   /** The fleet repository (any URL git understands); unset: no git source. */
   repoUrl: string | undefined;
@@ -138,6 +142,8 @@ const BOOLEANS: Record<string, boolean> = { true: true, yes: true, '1': true, on
 const boolean = (text: string): boolean | null => BOOLEANS[text.trim().toLowerCase()] ?? null;
 /** An IPv4 or IPv6 address, optionally with a /prefix. */
 const ADDRESS_OR_CIDR = /^(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9a-fA-F:]*:[0-9a-fA-F:.]*)(?:\/\d{1,3})?$/;
+/** A Redis key prefix: no spaces, nothing a channel pattern would read as a wildcard. */
+const REDIS_PREFIX = /^[A-Za-z0-9_.:-]{1,64}$/;
 /** A release version such as 0.2.0 or v1.4.0-rc.1, as the agent reports its own. */
 const VERSION = /^v?\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.+-]+)?$/;
 
@@ -237,6 +243,8 @@ export function loadConfig(env: Env = process.env): DashboardConfig {
     storeFlushIntervalMs: read(env, 'NIXFLEET_STORE_FLUSH_INTERVAL', '100ms', parseDuration, duration),
     databaseUrl: urlSetting(env, 'NIXFLEET_DATABASE_URL', ['postgres:', 'postgresql:'], 'postgres://user@host:5432/database'),
     instanceId: optional(env, 'NIXFLEET_INSTANCE_ID') ?? `${os.hostname()}-${process.pid}`,
+    redisUrl: urlSetting(env, 'NIXFLEET_REDIS_URL', ['redis:', 'rediss:'], 'redis://host:6379'),
+    redisPrefix: read(env, 'NIXFLEET_REDIS_PREFIX', 'nixfleet', (text) => (REDIS_PREFIX.test(text.trim()) ? text.trim() : null), 'letters, digits and . _ : - (at most 64)'),
     logLevel: env.NIXFLEET_LOG_LEVEL?.trim() || 'info',
     ...desiredSettings(env),
   };
@@ -250,5 +258,18 @@ export function loadConfig(env: Env = process.env): DashboardConfig {
   ] as const) {
     if (value <= 0) throw new ConfigError(name, 'must be greater than zero');
   }
+  if (config.redisUrl) checkClusterSettings(config);
   return config;
+}
+
+/**
+ * In a cluster any instance may become the one that keeps the fleet, so what each would otherwise
+ * generate in its own data dir must be the same everywhere: set in the environment.
+ */
+function checkClusterSettings(config: DashboardConfig): void {
+  const why = 'every instance of a cluster (NIXFLEET_REDIS_URL) must share it: set it in the environment';
+  if (!config.databaseUrl) throw new ConfigError('NIXFLEET_DATABASE_URL', 'a cluster (NIXFLEET_REDIS_URL) stores into PostgreSQL: set it too');
+  if (!config.passwordHash && !config.password) throw new ConfigError('NIXFLEET_PASSWORD_HASH', why);
+  if (config.sessionSecrets.length === 0) throw new ConfigError('NIXFLEET_SESSION_SECRET', why);
+  if (config.allowSharedAgentToken && !config.agentToken) throw new ConfigError('NIXFLEET_AGENT_TOKEN', `${why} (or set NIXFLEET_ALLOW_SHARED_AGENT_TOKEN=false)`);
 }

@@ -3,6 +3,7 @@
 // an argument, answers it and exits (--help, --version, hash-password). Exit codes: cli/cli.ts.
 import { ConfigError, loadConfig, type DashboardConfig } from './config.js';
 import { startDashboard } from './server.js';
+import { startClusterInstance } from './cluster/instance.js';
 import { DataDirInUseError, lockDataDir } from './data-dir-lock.js';
 import { MigrationError, migrateToPostgres } from './store/migrate-to-postgres.js';
 import { plainHttpWarning, TLS_DOCS } from './plain-http-warning.js';
@@ -10,6 +11,7 @@ import { EXIT_DATA_DIR_IN_USE, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAG
 import { runHashPassword } from './cli/hash-password.js';
 import { PasswordInputError } from './cli/password-input.js';
 import { PACKAGE_VERSION } from '../util/version.js';
+import type { Logger } from 'pino';
 
 /** A graceful stop that takes longer than this ends the process anyway. */
 const SHUTDOWN_DEADLINE_MS = 5_000;
@@ -61,14 +63,25 @@ async function migrateCommand(): Promise<void> {
   }
 }
 
+/** What serve() runs: a dashboard on its own, or one instance of a cluster. */
+async function startServing(config: DashboardConfig): Promise<{ app: { log: Logger }; url: string; port: number; close(): Promise<void> }> {
+  if (!config.redisUrl) {
+    const dashboard = await startDashboard(config);
+    printGenerated(dashboard.context.credentials.generated, dashboard.url);
+    return dashboard;
+  }
+  // Another instance holds the fleet now: this one stops at once, so that two never act on it (the
+  // service manager starts it again as a follower).
+  return startClusterInstance(config, { onLeadershipLost: () => process.exit(EXIT_FAILED) });
+}
+
 async function serve(): Promise<void> {
   const config = readConfig();
-  const dashboard = await startDashboard(config).catch((err: unknown) => {
+  const dashboard = await startServing(config).catch((err: unknown) => {
     if (err instanceof DataDirInUseError) fail(EXIT_DATA_DIR_IN_USE, err.message);
     throw err;
   });
-  printGenerated(dashboard.context.credentials.generated, dashboard.url);
-  dashboard.app.log.info({ url: dashboard.url, dataDir: config.dataDir }, 'dashboard listening');
+  dashboard.app.log.info({ url: dashboard.url, dataDir: config.dataDir, cluster: config.redisUrl !== undefined }, 'dashboard listening');
   const warning = plainHttpWarning(config, dashboard.port);
   if (warning) dashboard.app.log.warn({ docs: TLS_DOCS }, warning);
 

@@ -1,5 +1,5 @@
 // Assembles the dashboard: storage, state, hub, HTTP and WebSocket, in the order data flows.
-import Fastify, { LogController, type FastifyError } from 'fastify';
+import Fastify, { LogController } from 'fastify';
 import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
 import fastifyWebsocket from '@fastify/websocket';
@@ -40,12 +40,16 @@ import { metricsRoute } from './http/metrics-route.js';
 import { pageRoutes } from './http/pages.js';
 import { wsRoute } from './http/ws-route.js';
 import { securityHeaders } from './http/security-headers.js';
+import { answerError } from './http/errors.js';
 import { guardSessionOrigins } from './http/origin.js';
 import { lockDataDir } from './data-dir-lock.js';
 import type { App, DashboardContext } from './http/context.js';
 
+/** Where the step of the last TOTP code accepted is kept (a code works once, across restarts). */
+const TOTP_STEP_META_KEY = 'totp_last_step';
+
 /** Request bodies are small JSON or form posts. */
-const BODY_LIMIT_BYTES = 64 * 1024;
+export const BODY_LIMIT_BYTES = 64 * 1024;
 
 export interface Dashboard {
   app: App;
@@ -106,18 +110,23 @@ function watchMetrics(hub: Hub, store: Store): void {
   });
 }
 
-/** An error's message; a field that should not be there is named, as ajv's own message does not. */
-function describeError(error: FastifyError): string {
-  const extra = error.validation?.map((issue) => issue.params?.additionalProperty).filter((name) => typeof name === 'string');
-  return extra && extra.length > 0 ? `${error.message}: ${extra.map((name) => `"${name}"`).join(', ')}` : error.message;
+/**
+ * The dashboard's state and routes, ready to answer (`app.inject`) but not listening. A single
+ * dashboard listens on it; in a cluster the instance that keeps the fleet reaches it through its
+ * front (cluster/front.ts). `close` leaves the store open for whoever opened it.
+ */
+export interface Core {
+  app: App;
+  context: DashboardContext;
+  close(): Promise<void>;
 }
 
-export async function startDashboard(config: DashboardConfig, options: DashboardOptions = {}): Promise<Dashboard> {
-  // First: one dashboard per data dir (DataDirInUseError otherwise).
-  lockDataDir(config.dataDir);
-  const log = options.logger ?? pino({ level: config.logLevel });
-  const credentials = options.credentials ?? (await resolveCredentials(config));
-  const store = await openStore(config, log);
+export interface CoreOptions {
+  /** In a cluster: the secret that lets the fronts of all instances ask /internal/* routes. */
+  internalSecret?: string;
+}
+
+export async function createCore(config: DashboardConfig, credentials: Credentials, store: Store, log: Logger, options: CoreOptions = {}): Promise<Core> {
   const snapshot = await store.load(RECENT_COMMANDS_KEPT, RECENT_ROLLOUTS_KEPT);
   const hub = buildState(config, credentials, store, snapshot, log);
   hub.parts.desired.start();
@@ -132,8 +141,9 @@ export async function startDashboard(config: DashboardConfig, options: Dashboard
     sessions,
     loginLimiter: new RateLimiter(config.rateLimit, config.rateWindowMs),
     agentLimiter: new RateLimiter(config.agentRateLimit, config.rateWindowMs),
-    totp: config.totpSecret ? new TotpGate(config.totpSecret) : null,
+    totp: config.totpSecret ? new TotpGate(config.totpSecret, Number(snapshot.meta.get(TOTP_STEP_META_KEY) ?? -1), (step) => store.setMeta(TOTP_STEP_META_KEY, String(step))) : null,
     apiTokens: new ApiTokens(store, snapshot.apiTokens, (id) => hub.closeSession(apiTokenSocketKey(id))),
+    internalSecret: options.internalSecret,
   };
 
   const app: App = Fastify({
@@ -157,12 +167,7 @@ export async function startDashboard(config: DashboardConfig, options: Dashboard
     request.session = sessionOf(request, reply, sessions);
     if (request.url.startsWith('/api/')) request.apiToken = context.apiTokens.authenticate(bearerOf(request.headers.authorization) ?? '');
   });
-  app.setErrorHandler((error: FastifyError, request, reply) => {
-    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
-    if (status === 500) request.log.error({ err: error }, 'request failed');
-    const code = error.validation ? 'bad_request' : status === 500 ? 'internal' : (error.code ?? 'bad_request').toLowerCase();
-    return reply.code(status).send({ error: code, message: status === 500 ? 'internal error' : describeError(error) });
-  });
+  app.setErrorHandler(answerError);
   securityHeaders(app);
   guardSessionOrigins(app, config.allowedOrigins);
   healthRoutes(app, context);
@@ -175,11 +180,7 @@ export async function startDashboard(config: DashboardConfig, options: Dashboard
   metricsRoute(app, context);
   pageRoutes(app);
   wsRoute(app, context);
-
-  await app.listen({ host: config.listenHost, port: config.listenPort });
-  const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : config.listenPort;
-  const shownHost = config.listenHost === '0.0.0.0' || config.listenHost === '::' ? '127.0.0.1' : config.listenHost;
+  await app.ready();
 
   let closing: Promise<void> | null = null;
   const close = () => {
@@ -198,12 +199,41 @@ export async function startDashboard(config: DashboardConfig, options: Dashboard
       const socketsClosedMs = Date.now() - began;
       app.log.info({ socketsClosedMs }, 'stopping: sockets closed');
       await app.close();
-      const httpClosedMs = Date.now() - began;
-      app.log.info({ httpClosedMs }, 'stopping: HTTP closed');
-      await store.close();
-      app.log.info({ socketsClosedMs, httpClosedMs, storageClosedMs: Date.now() - began }, 'stopped');
+      app.log.info({ httpClosedMs: Date.now() - began }, 'stopping: HTTP closed');
     })();
     return closing;
   };
-  return { app, url: `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`, port, context, close };
+  return { app, context, close };
+}
+
+/** The address a listening dashboard is reached at (a wildcard listen is reached on loopback). */
+export function shownUrl(listenHost: string, port: number): string {
+  const shownHost = listenHost === '0.0.0.0' || listenHost === '::' ? '127.0.0.1' : listenHost;
+  return `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`;
+}
+
+/** One dashboard on its own: SQLite in the data dir (or PostgreSQL), listening on NIXFLEET_LISTEN. */
+export async function startDashboard(config: DashboardConfig, options: DashboardOptions = {}): Promise<Dashboard> {
+  // First: one dashboard per data dir (DataDirInUseError otherwise).
+  lockDataDir(config.dataDir);
+  const log = options.logger ?? pino({ level: config.logLevel });
+  const credentials = options.credentials ?? (await resolveCredentials(config));
+  const store = await openStore(config, log);
+  const core = await createCore(config, credentials, store, log);
+  const { app, context } = core;
+  await app.listen({ host: config.listenHost, port: config.listenPort });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.listenPort;
+
+  let closing: Promise<void> | null = null;
+  const close = () => {
+    closing ??= (async () => {
+      const began = Date.now();
+      await core.close();
+      await store.close();
+      app.log.info({ storageClosedMs: Date.now() - began }, 'stopped');
+    })();
+    return closing;
+  };
+  return { app, url: shownUrl(config.listenHost, port), port, context, close };
 }

@@ -70,6 +70,8 @@ export const CloseCode = {
   goingAway: 1001,
   policyViolation: 1008,
   messageTooBig: 1009,
+  /** Cluster: the instance that keeps the fleet changed, or the bus to it was lost; reconnect. */
+  serviceRestart: 1012,
   /** A newer connection registered the same host. */
   replaced: 4001,
   /** The browser's session ended (logout or expiry). */

@@ -25,7 +25,9 @@ test('a switch outlives the agent killed under it; the next agent process report
   const host = 'edge-01';
   const repo = fleet.repo(host);
   const env = fleet.agentEnv(host, repo.hostClone);
-  const first = await fleet.startAgent(env);
+  // From its TypeScript source, as a developer runs it: the switch's runner then runs from source too
+  // (every other agent of the tests is the built program).
+  const first = await fleet.startAgent(env, { fromSource: true });
   fleet.tools.set('nixos-rebuild', { lines: 2_000, pauseEvery: 200, pauseS: 0.15 });
   const id = await fleet.send(host, 'switch');
   await waitFor(() => (fleet.command(id)?.output_lines ?? 0) >= 300, 'the first lines');

@@ -74,8 +74,8 @@ test('every interval the agent checks by itself: its heartbeat shows origin movi
 });
 
 test('no check runs while a command does: the rounds that came due run after it', async () => {
-  // Several rounds come due while the switch sleeps.
-  fleet.tools.set('nixos-rebuild', { lines: 1, sleepS: 4 });
+  // Rounds (every second) come due while the switch sleeps.
+  fleet.tools.set('nixos-rebuild', { lines: 1, sleepS: 2.5 });
   const id = await fleet.send(HOST, 'switch');
   assert.equal((await fleet.ended(id, 30_000)).status, 'succeeded');
   const switchEnd = (events: readonly string[]) => events.findIndex((e) => /^end \d+ nixos-rebuild$/.test(e));

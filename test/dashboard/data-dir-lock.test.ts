@@ -7,7 +7,7 @@ import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { DataDirInUseError, LOCK_FILE, lockDataDir } from '../../src/dashboard/data-dir-lock.js';
 import { tempDir } from '../helpers/dashboard.js';
-import { nodeArgs } from '../helpers/program.js';
+import { builtScriptArgs } from '../helpers/built-program.js';
 import { runProgram, startProgram, START_TIMEOUT_MS, type RunningProgram } from './support/dashboard-program.js';
 
 const EXIT_DATA_DIR_IN_USE = 3;
@@ -18,7 +18,7 @@ function dashboardEnv(dataDir: string): Record<string, string> {
 
 /** A process holding `dataDir` (support/hold-data-dir.ts), once it said whether it got it. */
 async function holder(dataDir: string): Promise<{ child: ChildProcess; said: string; killed: () => Promise<void> }> {
-  const child = spawn(process.execPath, nodeArgs('test/dashboard/support/hold-data-dir.ts', dataDir), { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, builtScriptArgs('test/dashboard/support/hold-data-dir.ts', dataDir), { stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const said = await new Promise<string>((resolve, reject) => {
     let out = '';

@@ -6,10 +6,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { postLogin, tempDir } from '../helpers/dashboard.js';
-import { nodeArgs } from '../helpers/program.js';
+import { builtArgs } from '../helpers/built-program.js';
 import { TestSocket, registerPayload } from '../helpers/sockets.js';
 
-const MAIN_ARGS = nodeArgs('src/dashboard/main.ts');
+const MAIN_ARGS = builtArgs('src/dashboard/main.ts');
 
 interface Started {
   child: ChildProcess;

@@ -5,9 +5,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { REPO_ROOT } from '../helpers/repository.js';
 
-const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** Generated or installed, never part of what a reader clones (see .gitignore). */
 const SKIPPED_DIRS = new Set(['node_modules', 'dist', 'data', '.git', 'test-artifacts', 'scratch', '.test-build', path.join('bench', 'results')]);
 const EXTERNAL = /^(https?:|mailto:)/i;

@@ -17,6 +17,8 @@ export class TestSocket {
   readonly closed: Promise<{ code: number; reason: string }>;
   private cursor = 0;
   private listeners: (() => void)[] = [];
+  /** Set once the socket closed: no message comes after it, so a wait for one fails then. */
+  private closedWith: string | null = null;
 
   private constructor(readonly ws: WebSocket) {
     ws.on('message', (data) => {
@@ -24,7 +26,13 @@ export class TestSocket {
       this.messages.push({ ...parsed, receivedAt: performance.now() });
       for (const listener of this.listeners) listener();
     });
-    this.closed = new Promise((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+    this.closed = new Promise((resolve) =>
+      ws.on('close', (code, reason) => {
+        this.closedWith = `${code}${reason.length > 0 ? ` ${reason.toString()}` : ''}`;
+        for (const listener of this.listeners) listener();
+        resolve({ code, reason: reason.toString() });
+      }),
+    );
   }
 
   static connect(url: string, headers: Record<string, string>, options: WebSocket.ClientOptions = {}): Promise<TestSocket> {
@@ -60,21 +68,27 @@ export class TestSocket {
     }, timeoutMs, `no message matching ${String(match)}`);
   }
 
-  /** Resolves once `check` returns a value, re-checking on every message. */
+  /**
+   * Resolves once `check` returns a value, re-checking on every message; rejects after `timeoutMs`, or
+   * at once when the socket has closed without it (nothing can arrive after that).
+   */
   until<T>(check: () => T | undefined, timeoutMs = WAIT_MS, what = 'condition'): Promise<T> {
     return new Promise((resolve, reject) => {
+      const closedError = () => new Error(`the socket closed (${this.closedWith}) while waiting for ${what}`);
       const first = check();
       if (first !== undefined) return resolve(first);
+      if (this.closedWith !== null) return reject(closedError());
       const timer = setTimeout(() => {
         this.listeners = this.listeners.filter((l) => l !== listener);
         reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`));
       }, timeoutMs);
       const listener = () => {
         const value = check();
-        if (value === undefined) return;
+        if (value === undefined && this.closedWith === null) return;
         clearTimeout(timer);
         this.listeners = this.listeners.filter((l) => l !== listener);
-        resolve(value);
+        if (value !== undefined) resolve(value);
+        else reject(closedError());
       };
       this.listeners.push(listener);
     });

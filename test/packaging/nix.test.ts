@@ -6,9 +6,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFile, spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { REPO_ROOT } from '../helpers/repository.js';
 
-const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SKIPPED_DIRS = new Set(['node_modules', 'dist', 'data', '.git', 'test-artifacts', 'scratch', '.test-build']);
 const NIX_TIMEOUT_MS = 30_000;
 

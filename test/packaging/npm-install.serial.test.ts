@@ -12,9 +12,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execFile, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { REPO_ROOT } from '../helpers/repository.js';
 
-const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** Not part of a checkout: installed, generated, or another test's leftovers. */
 const NOT_IN_CHECKOUT = new Set(['node_modules', 'dist', '.git', 'data', 'test-artifacts', '.test-build', 'scratch', path.join('bench', 'results')]);
 const PACK_TIMEOUT_MS = 5 * 60_000;

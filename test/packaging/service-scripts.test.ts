@@ -8,9 +8,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execFile, spawn, spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { REPO_ROOT } from '../helpers/repository.js';
 
-const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const UNITS = ['nixfleet-agent.service', 'nixfleet-dashboard.service'].map((name) => path.join(REPO_ROOT, 'packaging/systemd', name));
 const EXPORT_CREDENTIALS = path.join(REPO_ROOT, 'packaging/nixos/export-credentials.sh');
 const RUN_AGENT = path.join(REPO_ROOT, 'packaging/launchd/run-agent.sh');

@@ -16,9 +16,9 @@ before(async () => {
 });
 after(() => fleet.close());
 
-/** Sends `update` to every host at once; the fake `nix` prints LINES lines over about twenty seconds. */
+/** Sends `update` to every host at once; the fake `nix` prints LINES lines over about ten seconds. */
 async function updateAll(): Promise<string[]> {
-  fleet.tools.set('nix', { lines: LINES, pauseEvery: 10, pauseS: 0.5 });
+  fleet.tools.set('nix', { lines: LINES, pauseEvery: 20, pauseS: 0.5 });
   const sent = await Promise.all(hosts.map((host) => fleet.api<{ command_id: string }>('POST', `/api/hosts/${host}/command`, { command: 'update' })));
   sent.forEach(({ status }, i) => assert.equal(status, 202, hosts[i]));
   return sent.map(({ json }) => json.command_id);

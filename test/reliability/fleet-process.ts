@@ -11,7 +11,7 @@ import { FakeTools } from '../agent/support/fake-tools.js';
 import { FleetRepo } from '../agent/support/fleet-repo.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { agentEnv, onTestProcessEnd } from '../agent/support/agent-process.js';
-import { buildPrograms, removeBuild } from '../helpers/built-program.js';
+import { removeBuild, sharedBuild } from '../helpers/built-program.js';
 import type { OutputLine } from '../../src/protocol/model.js';
 
 /** A loopback port that was free a moment ago, so that a restarted dashboard can take the same one. */
@@ -67,7 +67,7 @@ export class ProcessFleet {
   agentLogDir: string | null = process.env.NIXFLEET_TEST_AGENT_LOGS ?? null;
 
   static async start(env: Record<string, string> = {}): Promise<ProcessFleet> {
-    const fleet = new ProcessFleet(await freePort(), env, await buildPrograms());
+    const fleet = new ProcessFleet(await freePort(), env, sharedBuild());
     onTestProcessEnd(() => {
       for (const agent of fleet.agents) agent.kill('SIGKILL');
       fleet.dashboard?.child.kill('SIGKILL');

@@ -18,8 +18,8 @@ after(() => fleet.close());
 const rolloutNow = async (id: string) => (await fleet.api<{ rollout: Rollout }>('GET', `/api/rollouts/${id}`)).json.rollout;
 
 test('kill -9 mid-rollout: the restarted dashboard finishes the rollout, and no step runs twice', async () => {
-  // Each `update` prints for about two seconds, so the kill lands with steps running and steps to come.
-  fleet.tools.set('nix', { lines: 20, pauseEvery: 5, pauseS: 0.5 });
+  // Each `update` prints for about a second, so the kill lands with steps running and steps to come.
+  fleet.tools.set('nix', { lines: 20, pauseEvery: 5, pauseS: 0.25 });
   const started = await fleet.api<{ rollout: Rollout }>('POST', '/api/rollouts', { hosts, steps: ['update', 'refresh-lock'], batch_size: 2 });
   assert.equal(started.status, 201, JSON.stringify(started.json));
   const { id } = started.json.rollout;

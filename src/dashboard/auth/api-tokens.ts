@@ -12,7 +12,9 @@ export { API_TOKEN_PREFIX };
 export const LAST_USE_WRITE_INTERVAL_MS = 60_000;
 
 /** The key the hub files a browser socket opened with an API token under, to close it on revocation. */
-export const apiTokenSocketKey = (id: string): string => `api-token:${id}`;
+/** What the sockets opened with an API token are filed under (apiTokenSocketKey) begins so. */
+export const API_TOKEN_KEY_PREFIX = 'api-token:';
+export const apiTokenSocketKey = (id: string): string => `${API_TOKEN_KEY_PREFIX}${id}`;
 
 const SCOPE_RANK: Readonly<Record<ApiScope, number>> = { read: 0, operate: 1, admin: 2 };
 

@@ -47,6 +47,11 @@ export class SessionBook {
     return undefined;
   }
 
+  /** Whether the session of this id hash is live (a socket filed under it may stay). */
+  isLive(idHash: string, now = Date.now()): boolean {
+    return (this.byHash.get(idHash)?.expires_at ?? 0) > now;
+  }
+
   end(idHash: string): void {
     if (!this.byHash.delete(idHash)) return;
     this.store.deleteSession(idHash);

@@ -23,6 +23,8 @@ export interface DashboardContext {
   agentLimiter: RateLimiter;
   totp: TotpGate | null;
   apiTokens: ApiTokens;
+  /** In a cluster: what an instance's front sends to be let into /internal/* routes. */
+  internalSecret?: string;
 }
 
 export type App = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, Logger, TypeBoxTypeProvider>;

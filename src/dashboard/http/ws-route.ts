@@ -5,8 +5,11 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AgentIdentity } from '../auth/agent-tokens.js';
 import type { App, DashboardContext } from './context.js';
 import { foreignOrigin } from './origin.js';
-import { bearerOf } from '../auth/tokens.js';
+import { bearerOf, safeEqual } from '../auth/tokens.js';
 import { API_TOKEN_PREFIX, apiTokenSocketKey } from '../auth/api-tokens.js';
+
+/** The header that lets a cluster instance's forwarded upgrade check into /internal/ws-auth. */
+export const INTERNAL_HEADER = 'x-nixfleet-internal';
 
 type PeerIdentity = { kind: 'agent'; agent: AgentIdentity } | { kind: 'browser'; credentialKey: string };
 
@@ -61,6 +64,20 @@ export function wsRoute(app: App, ctx: DashboardContext): void {
       return;
     }
     identities.set(request, { kind: 'browser', credentialKey: request.session.id_hash });
+  }
+
+  // In a cluster, another instance's front asks here whether to take an upgrade it received (and as
+  // whom): the same rules, answered by the instance that keeps the fleet (cluster/edge-links.ts).
+  const internalSecret = ctx.internalSecret;
+  if (internalSecret) {
+    app.get('/internal/ws-auth', async (request, reply) => {
+      const presented = request.headers[INTERNAL_HEADER];
+      // Without the secret it is not there: the same answer as any path that matches no route.
+      if (typeof presented !== 'string' || !safeEqual(presented, internalSecret)) return reply.callNotFound();
+      await authenticate(request, reply);
+      if (reply.sent) return reply;
+      return { identity: identities.get(request) };
+    });
   }
 
   app.get('/ws', { websocket: true, preValidation: authenticate }, (socket, request) => {

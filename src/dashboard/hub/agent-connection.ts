@@ -16,7 +16,7 @@ import {
 import { decodeAgentMessage, parseEnvelope } from '../../protocol/frame.js';
 import { newWatch, reconcileAfterRegister, reconcileWithHeartbeat } from '../commands/reconcile.js';
 import type { Outcome } from '../commands/command-book.js';
-import type { Peer } from './peer.js';
+import type { PeerLike } from './peer.js';
 import type { Hub } from './hub.js';
 import type { AgentIdentity } from '../auth/agent-tokens.js';
 
@@ -33,7 +33,7 @@ export class AgentConnection {
   private readonly watch = newWatch();
 
   constructor(
-    readonly peer: Peer,
+    readonly peer: PeerLike,
     private readonly hub: Hub,
     /** Whom the token of this connection speaks for: one host, or any host without its own token. */
     private readonly identity: AgentIdentity,

@@ -3,12 +3,12 @@ import type WebSocket from 'ws';
 import { ErrorCode } from '../../protocol/constants.js';
 import type { BrowserToDashboardMessage, GetOutputPayload } from '../../protocol/browser.js';
 import { decodeBrowserMessage, isAgentMessageType, parseEnvelope } from '../../protocol/frame.js';
-import type { Peer } from './peer.js';
+import type { PeerLike } from './peer.js';
 import type { Hub } from './hub.js';
 
 export class BrowserConnection {
   constructor(
-    readonly peer: Peer,
+    readonly peer: PeerLike,
     private readonly hub: Hub,
     readonly sessionIdHash: string,
   ) {}

@@ -5,7 +5,7 @@
 import type { Store } from '../store/store.js';
 import { encodeTextFrames } from './frame-bytes.js';
 import type { DashboardMetrics } from '../metrics.js';
-import type { Peer } from './peer.js';
+import type { FanoutMember, PeerLike } from './peer.js';
 import type { OutputLine } from '../../protocol/model.js';
 import type { UnversionedBrowserMessage, VersionedBrowserMessage } from '../../protocol/browser.js';
 
@@ -38,7 +38,7 @@ type Queued = { type: string; frame: Buffer } | OutputBatch;
 
 export class Fanout {
   private version: number;
-  private readonly browsers = new Set<Peer>();
+  private readonly browsers = new Set<FanoutMember>();
   private queue: Queued[] = [];
   /** The batch of each command still open for more lines until the next flush. */
   private openBatches = new Map<string, OutputBatch>();
@@ -159,13 +159,19 @@ export class Fanout {
    * Adds a browser after sending it `init`: everything published before is flushed first, so the
    * browser's stream is exactly init(version), then version + 1, version + 2, …
    */
-  addBrowser(browser: Peer, sendInit: () => void): void {
+  addBrowser(browser: PeerLike, sendInit: () => void): void {
     this.flush();
     sendInit();
-    this.browsers.add(browser);
+    this.browsers.add(browser.relay ?? browser);
   }
 
-  removeBrowser(browser: Peer): void {
-    this.browsers.delete(browser);
+  /** A browser's socket closed; a relay stays for the other browsers of its instance. */
+  removeBrowser(browser: PeerLike): void {
+    if (!browser.relay) this.browsers.delete(browser);
+  }
+
+  /** A relay whose instance has no browser left (or whose link ended). */
+  removeMember(member: FanoutMember): void {
+    this.browsers.delete(member);
   }
 }

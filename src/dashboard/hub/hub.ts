@@ -16,7 +16,7 @@ import type { DashboardMetrics } from '../metrics.js';
 import type { Fanout } from './fanout.js';
 import type { DesiredTracker } from '../desired/desired-tracker.js';
 import type { RolloutBook } from '../rollouts/rollout-book.js';
-import { Peer, type PeerOptions } from './peer.js';
+import { Peer, type PeerLike, type PeerOptions } from './peer.js';
 import { AgentConnection } from './agent-connection.js';
 import { BrowserConnection } from './browser-connection.js';
 
@@ -48,6 +48,8 @@ export class Hub {
   private readonly peers = new Set<Peer>();
   private stopping = false;
   private readonly agentsByHost = new Map<string, AgentConnection>();
+  /** Every agent connection, of this process's sockets and (in a cluster) of other instances'. */
+  private readonly agents = new Set<AgentConnection>();
   private readonly browsersBySession = new Map<string, Set<BrowserConnection>>();
   private readonly keepalive: NodeJS.Timeout;
   private lastKeepaliveAt = Date.now();
@@ -85,20 +87,39 @@ export class Hub {
   get counts(): { agents: number; browsers: number } {
     let browsers = 0;
     for (const set of this.browsersBySession.values()) browsers += set.size;
-    return { agents: this.peers.size - browsers, browsers };
+    return { agents: this.agents.size, browsers };
   }
 
   attachAgent(socket: WebSocket, tcp: net.Socket, address: string, identity: AgentIdentity): AgentConnection {
     const peer = this.track(socket, tcp, { kind: 'agent', address, queueCapBytes: this.limits.agentQueueBytes });
-    const connection = new AgentConnection(peer, this, identity);
+    const connection = this.attachRemoteAgent(peer, identity);
     socket.on('message', (data, isBinary) => connection.onFrame(data, isBinary));
-    socket.on('close', () => connection.onClose());
+    socket.on('close', () => this.detachAgent(connection));
     return connection;
+  }
+
+  /** An agent connection whose frames, pings and close the caller passes on (`onFrame`, `answerPing`, `detachAgent`). */
+  attachRemoteAgent(peer: PeerLike, identity: AgentIdentity): AgentConnection {
+    const connection = new AgentConnection(peer, this, identity);
+    this.agents.add(connection);
+    return connection;
+  }
+
+  detachAgent(connection: AgentConnection): void {
+    if (this.agents.delete(connection)) connection.onClose();
   }
 
   /** A browser-kind socket, filed under the credential that opened it (a session, or an API token) to close them together. */
   attachBrowser(socket: WebSocket, tcp: net.Socket, address: string, credentialKey: string): BrowserConnection {
     const peer = this.track(socket, tcp, { kind: 'browser', address, queueCapBytes: this.limits.browserQueueBytes });
+    const connection = this.attachRemoteBrowser(peer, credentialKey);
+    socket.on('message', (data, isBinary) => connection.onFrame(data, isBinary));
+    socket.on('close', () => this.detachBrowser(connection));
+    return connection;
+  }
+
+  /** A browser connection whose frames and close the caller passes on (`onFrame`, `detachBrowser`); it gets `init` now. */
+  attachRemoteBrowser(peer: PeerLike, credentialKey: string): BrowserConnection {
     const connection = new BrowserConnection(peer, this, credentialKey);
     let set = this.browsersBySession.get(credentialKey);
     if (!set) {
@@ -106,14 +127,16 @@ export class Hub {
       this.browsersBySession.set(credentialKey, set);
     }
     set.add(connection);
-    socket.on('message', (data, isBinary) => connection.onFrame(data, isBinary));
-    socket.on('close', () => {
-      set.delete(connection);
-      if (set.size === 0 && this.browsersBySession.get(credentialKey) === set) this.browsersBySession.delete(credentialKey);
-      this.parts.fanout.removeBrowser(peer);
-    });
     connection.start();
     return connection;
+  }
+
+  detachBrowser(connection: BrowserConnection): void {
+    const key = connection.sessionIdHash;
+    const set = this.browsersBySession.get(key);
+    if (!set?.delete(connection)) return;
+    if (set.size === 0) this.browsersBySession.delete(key);
+    this.parts.fanout.removeBrowser(connection.peer);
   }
 
   private track(socket: WebSocket, tcp: net.Socket, options: Omit<PeerOptions, 'observer'>): Peer {
@@ -131,7 +154,7 @@ export class Hub {
    * lines. While storage is failing, the pong says only "applied" (the lines are held in memory
    * and written when storage returns), so that live output keeps flowing.
    */
-  private answerPing(peer: Peer, data: Buffer): void {
+  answerPing(peer: PeerLike, data: Buffer): void {
     if (peer.kind === 'agent') afterRecorded(this.parts.store, () => peer.pong(data));
     else peer.pong(data);
   }

@@ -25,7 +25,58 @@ export interface PeerOptions {
   observer: PeerObserver;
 }
 
-export class Peer {
+/**
+ * What the connection classes and the fan-out need of a peer. A `Peer` is a socket of this process;
+ * in a cluster, a socket held by another instance is a `RemotePeer` (cluster/remote-peer.ts).
+ */
+export interface PeerLike {
+  readonly kind: PeerKind;
+  readonly address: string;
+  alive: boolean;
+  readonly open: boolean;
+  readonly overCap: boolean;
+  /**
+   * What joins the fan-out for this peer: the peer itself, or for a socket of another instance the
+   * relay that carries each flush to that instance once.
+   */
+  readonly relay?: FanoutMember;
+  acceptsMore(): boolean;
+  writeEncoded(frames: Buffer): void;
+  send(message: Buffer): boolean;
+  sendMessage(message: { type: string; payload: object }): boolean;
+  sendError(code: ErrorCodeValue, message: string): void;
+  rejectFrame(reason: string, code?: ErrorCodeValue, now?: number): boolean;
+  close(code: number, reason: string): void;
+  pong(data: Buffer): void;
+  /** Keepalive (by whichever process holds the socket). */
+  ping(): void;
+}
+
+/** The part of a peer the fan-out writes to: a browser's socket, or the relay to another instance's browsers. */
+export type FanoutMember = Pick<PeerLike, 'acceptsMore' | 'writeEncoded' | 'overCap'>;
+
+/**
+ * Answers a bad frame with `error` and counts it in `times` (the peer's own list); a peer that keeps
+ * sending them is closed with 1008. Returns true when the peer was closed.
+ */
+export function rejectBadFrame(
+  peer: Pick<PeerLike, 'kind' | 'sendError' | 'close'>,
+  times: number[],
+  observer: PeerObserver,
+  reason: string,
+  code: ErrorCodeValue,
+  now: number,
+): boolean {
+  peer.sendError(code, reason);
+  observer.rejected(peer.kind, code);
+  const recent = times.filter((t) => now - t < BAD_FRAME_WINDOW_MS);
+  times.splice(0, times.length, ...recent, now);
+  if (times.length < BAD_FRAMES_BEFORE_CLOSE) return false;
+  peer.close(CloseCode.policyViolation, 'too many bad frames');
+  return true;
+}
+
+export class Peer implements PeerLike {
   readonly kind: PeerKind;
   readonly address: string;
   /** Set by any frame or pong; cleared by each keepalive ping. */
@@ -33,7 +84,7 @@ export class Peer {
   private closing = false;
   private readonly queueCapBytes: number;
   private readonly observer: PeerObserver;
-  private badFrameTimes: number[] = [];
+  private readonly badFrameTimes: number[] = [];
 
   /**
    * `tcp` is the connection under `socket`. Messages sent one at a time go through `socket`; the
@@ -112,13 +163,7 @@ export class Peer {
    * 1008. Returns true when the peer was closed.
    */
   rejectFrame(reason: string, code: ErrorCodeValue = ErrorCode.badMessage, now = Date.now()): boolean {
-    this.sendError(code, reason);
-    this.observer.rejected(this.kind, code);
-    this.badFrameTimes = this.badFrameTimes.filter((t) => now - t < BAD_FRAME_WINDOW_MS);
-    this.badFrameTimes.push(now);
-    if (this.badFrameTimes.length < BAD_FRAMES_BEFORE_CLOSE) return false;
-    this.close(CloseCode.policyViolation, 'too many bad frames');
-    return true;
+    return rejectBadFrame(this, this.badFrameTimes, this.observer, reason, code, now);
   }
 
   close(code: number, reason: string): void {

@@ -1,12 +1,18 @@
-// The real agent as a child process (`node --import tsx src/agent/main.ts`), with a clean environment:
-// only what the test gives it, so nothing of the machine running the tests (INVOCATION_ID, a real
-// NIXFLEET_* variable) changes its behaviour.
+// The real agent as a child process (src/agent/main.ts built: see helpers/built-program.ts), with a
+// clean environment: only what the test gives it, so nothing of the machine running the tests
+// (INVOCATION_ID, a real NIXFLEET_* variable) changes its behaviour.
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { builtArgs } from '../../helpers/built-program.js';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const AGENT_MAIN = path.join(REPO_ROOT, 'src/agent/main.ts');
+
+/** The file the agent processes run: AGENT_MAIN built to JavaScript. */
+export function agentProgram(): string {
+  return builtArgs(AGENT_MAIN)[0] as string;
+}
 
 export interface AgentExit {
   code: number | null;
@@ -63,8 +69,17 @@ export function agentEnv(env: Record<string, string>, binDir?: string): Record<s
   };
 }
 
-export function startAgent(env: Record<string, string>, args: string[] = []): AgentProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', AGENT_MAIN, ...args], {
+export interface StartOptions {
+  /**
+   * Run src/agent/main.ts itself under tsx, as a developer does, rather than the built program: the
+   * runner it starts for a command then runs from its TypeScript source too.
+   */
+  fromSource?: boolean;
+}
+
+export function startAgent(env: Record<string, string>, args: string[] = [], options: StartOptions = {}): AgentProcess {
+  const program = options.fromSource ? ['--import', import.meta.resolve('tsx'), AGENT_MAIN] : [agentProgram()];
+  const child = spawn(process.execPath, [...program, ...args], {
     cwd: REPO_ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

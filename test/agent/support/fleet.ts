@@ -7,7 +7,7 @@ import type { CommandRecord, HostRecord } from '../../../src/dashboard/store/sto
 import type { OutputLine } from '../../../src/protocol/model.js';
 import { FakeTools } from './fake-tools.js';
 import { FleetRepo } from './fleet-repo.js';
-import { agentEnv, onTestProcessEnd, startAgent, type AgentProcess } from './agent-process.js';
+import { agentEnv, onTestProcessEnd, startAgent, type AgentProcess, type StartOptions } from './agent-process.js';
 
 export const WAIT_MS = 15_000;
 const POLL_MS = 20;
@@ -83,9 +83,9 @@ export class TestFleet {
   }
 
   /** Starts an agent and waits until the dashboard has it registered and connected. */
-  async startAgent(env: Record<string, string>): Promise<AgentProcess> {
+  async startAgent(env: Record<string, string>, options: StartOptions = {}): Promise<AgentProcess> {
     const hostname = env.NIXFLEET_HOSTNAME ?? '';
-    const agent = startAgent(env);
+    const agent = startAgent(env, [], options);
     await waitFor(() => this.host(hostname)?.connected, `${hostname} to register`).catch((err: Error) => {
       throw new Error(`${err.message}\nagent stderr:\n${agent.stderr()}`);
     });

@@ -1,14 +1,14 @@
-// The nixfleet command as a real child process (from its TypeScript source) against a real dashboard,
-// with API tokens made the way an admin makes them, and fake agents on real sockets that answer
-// commands with v1 output batches and a status.
+// The nixfleet command as a real child process (built from its source: helpers/built-program.ts)
+// against a real dashboard, with API tokens made the way an admin makes them, and fake agents on real
+// sockets that answer commands with v1 output batches and a status.
 import { spawn } from 'node:child_process';
 import assert from 'node:assert/strict';
-import { nodeArgs } from '../../helpers/program.js';
+import { builtArgs } from '../../helpers/built-program.js';
 import { login, startTestDashboard, type Session, type TestDashboard } from '../../helpers/dashboard.js';
 import { connectAgent, type TestSocket } from '../../helpers/sockets.js';
 
-export const CLI_ARGS = nodeArgs('src/cli/main.ts');
-/** Generous: a tsx start on a loaded two-core machine, plus the work. */
+export const CLI_ARGS = builtArgs('src/cli/main.ts');
+/** Generous: a start on a loaded two-core machine, plus the work. */
 export const CLI_TIMEOUT_MS = 60_000;
 
 /** The test process's environment without any NIXFLEET_* variable, plus `env`. */

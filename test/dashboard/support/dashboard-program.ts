@@ -1,10 +1,11 @@
-// nixfleet-dashboard as a real child process (from its TypeScript source), with only the NIXFLEET_*
-// settings a test gives it: to run it to its exit, or to start it and wait until it listens.
+// nixfleet-dashboard as a real child process (built from its source: helpers/built-program.ts), with
+// only the NIXFLEET_* settings a test gives it: to run it to its exit, or to start it and wait until
+// it listens.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { nodeArgs } from '../../helpers/program.js';
+import { builtArgs } from '../../helpers/built-program.js';
 
-export const MAIN_ARGS = nodeArgs('src/dashboard/main.ts');
-/** Generous for a tsx start on a loaded two-core machine. */
+export const MAIN_ARGS = builtArgs('src/dashboard/main.ts');
+/** Generous for a start on a loaded two-core machine. */
 export const START_TIMEOUT_MS = 30_000;
 
 /** The test process's environment without any NIXFLEET_* variable, plus `env`. */

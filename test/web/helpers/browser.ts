@@ -3,9 +3,9 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContextOptions, type Locator, type Page } from 'playwright-core';
 import { TEST_PASSWORD } from '../../helpers/dashboard.js';
+import { REPO_ROOT } from '../../helpers/repository.js';
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
@@ -18,7 +18,7 @@ const CHROMIUM_ARGS = [
   '--no-first-run',
 ];
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const ROOT = REPO_ROOT;
 export const ARTIFACTS_DIR = path.join(ROOT, 'test-artifacts');
 const DOCS_SCREENSHOT_FILE = path.join(ROOT, 'docs', 'screenshot.png');
 /**

@@ -8,7 +8,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { loadAgentConfig } from '../../../src/agent/config.js';
 import { dashboardWsUrl } from '../../../src/web/net/dashboard-url.js';
 import {
@@ -21,8 +20,8 @@ import {
   type AgentTarget,
 } from '../../../src/web/ui/hosts/agent-settings.js';
 import { TOKEN_FILE_PATH, tokenFileCommand } from '../../../src/web/ui/hosts/token-snippet.js';
+import { REPO_ROOT } from '../../helpers/repository.js';
 
-const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const AGENT_SETTINGS_NIX = path.join(REPO_ROOT, 'packaging/nix/agent-settings.nix');
 const NIX_TIMEOUT_MS = 30_000;
 const nixMissing = spawnSync('nix-instantiate', ['--version'], { stdio: 'ignore' }).status !== 0;

@@ -1,0 +1,99 @@
+// A socket another instance holds, as the instance that keeps the fleet sees it: what is sent to it
+// goes over the link to that instance, which writes it to the socket (edge.ts). Keepalive and the
+// outbound byte cap are the holding instance's: it has the socket.
+import { ErrorCode, type ErrorCodeValue } from '../../protocol/constants.js';
+import { rejectBadFrame, type FanoutMember, type PeerKind, type PeerLike, type PeerObserver } from '../hub/peer.js';
+import type { BusHeader } from './bus.js';
+
+/** The link to one instance's edge: messages in order, or false once it is down. */
+export interface EdgeChannel {
+  readonly up: boolean;
+  send(header: BusHeader, body?: Buffer): boolean;
+  /** An `init` for one browser; the instance starts passing the fan-out on to it after this. */
+  sendInit(conn: string, body: Buffer): boolean;
+}
+
+export class RemotePeer implements PeerLike {
+  alive = true;
+  private closed = false;
+  private readonly badFrameTimes: number[] = [];
+
+  constructor(
+    readonly kind: PeerKind,
+    readonly address: string,
+    /** The socket's id on its instance. */
+    private readonly conn: string,
+    private readonly link: EdgeChannel,
+    private readonly observer: PeerObserver,
+    readonly relay?: FanoutMember,
+  ) {}
+
+  get open(): boolean {
+    return !this.closed && this.link.up;
+  }
+
+  get overCap(): boolean {
+    return false;
+  }
+
+  acceptsMore(): boolean {
+    return this.open;
+  }
+
+  /** Fan-out reaches a remote browser through its instance's relay, never one by one. */
+  writeEncoded(): void {}
+
+  send(message: Buffer): boolean {
+    return this.open && this.link.send({ t: 'send', conn: this.conn }, message);
+  }
+
+  sendMessage(message: { type: string; payload: object }): boolean {
+    const body = Buffer.from(JSON.stringify(message));
+    const sent = this.open && (message.type === 'init' ? this.link.sendInit(this.conn, body) : this.link.send({ t: 'send', conn: this.conn }, body));
+    if (sent) this.observer.sent(this.kind, message.type);
+    return sent;
+  }
+
+  sendError(code: ErrorCodeValue, message: string): void {
+    this.sendMessage({ type: 'error', payload: { code, message } });
+  }
+
+  rejectFrame(reason: string, code: ErrorCodeValue = ErrorCode.badMessage, now = Date.now()): boolean {
+    return rejectBadFrame(this, this.badFrameTimes, this.observer, reason, code, now);
+  }
+
+  close(code: number, reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.observer.closed(this.kind, code);
+    this.link.send({ t: 'close', conn: this.conn, code, reason });
+  }
+
+  pong(data: Buffer): void {
+    if (this.open) this.link.send({ t: 'pong', conn: this.conn }, data);
+  }
+
+  ping(): void {}
+
+  /** Its socket closed on the holding instance, or the link to it was lost. */
+  gone(): void {
+    this.closed = true;
+  }
+}
+
+/** The fan-out's member for all the browsers of one instance: each flush crosses the link once. */
+export class FanoutRelay implements FanoutMember {
+  constructor(private readonly link: EdgeChannel) {}
+
+  get overCap(): boolean {
+    return false;
+  }
+
+  acceptsMore(): boolean {
+    return this.link.up;
+  }
+
+  writeEncoded(frames: Buffer): void {
+    this.link.send({ t: 'frames' }, frames);
+  }
+}
