@@ -1,12 +1,14 @@
 // Simulated agents in a worker thread: they connect, register, heartbeat, take the command the
 // benchmark sends each of them and stream numbered output for it, stamped with the time it was sent.
+// With `reconnect` they come back after losing their socket as this repository's agent does.
 // With a `commandRun` they run every command they get by themselves instead (a rollout's steps):
 // lines over a short time, then `status` ok, and they keep a log of what they received and when.
 import os from 'node:os';
 import { parentPort } from 'node:worker_threads';
-import { connectLite, type LiteSocket } from './lite-socket.js';
+import { connectLite, UpgradeRefused, type LiteSocket } from './lite-socket.js';
 import { nowMs } from './histogram.js';
-import type { AgentWorkerReply, AgentWorkerRequest, AgentWorkerStart, AgentWorkerStream, CommandRecord, CommandRun } from './messages.js';
+import { AGENT_HANDSHAKE_TIMEOUT_MS, AGENT_REGISTER_TIMEOUT_MS, agentReconnectDelayMs, firstHeartbeatDelayMs, realHeartbeat, realRegister } from './real-agent.js';
+import type { AgentWorkerReply, AgentWorkerRequest, AgentWorkerStart, AgentWorkerStream, CommandRecord, CommandRun, Refusal, StormReport } from './messages.js';
 
 const port = parentPort;
 if (!port) throw new Error('agent-worker must run as a worker');
@@ -28,8 +30,9 @@ const BATCH_INTERVAL_MS = 20;
 
 interface SimAgent {
   hostname: string;
-  socket: LiteSocket;
-  open: boolean;
+  socket: LiteSocket | null;
+  /** Its socket is open and the dashboard answered `register` on it. */
+  registered: boolean;
   commandId: string | null;
   seq: number;
   /** The name of the command it has, as heartbeats report it (null: nothing runs). */
@@ -37,6 +40,12 @@ interface SimAgent {
   /** With a commandRun: every command received, and the one running now. */
   log: CommandRecord[];
   current: CommandRecord | null;
+  /** With reconnect: failed attempts since the last `registered` (the backoff), and when each `registered` came. */
+  attempt: number;
+  registeredAt: number[];
+  retryTimer: NodeJS.Timeout | null;
+  /** When its next heartbeat is due (nowMs()); null until its clock starts. */
+  heartbeatDueAt: number | null;
 }
 
 interface CommandMessage {
@@ -47,21 +56,55 @@ interface CommandMessage {
 const agents: SimAgent[] = [];
 let heartbeatTimer: NodeJS.Timeout | null = null;
 let settings: AgentWorkerStart | null = null;
+let stopping = false;
+/** With reconnect: what the attempts met (for the storm report). */
+const refusals: Refusal[] = [];
+const connectErrors: { code: string; atMs: number }[] = [];
+const attemptTimes: number[] = [];
+const registerTimeoutTimes: number[] = [];
+const namedRunningTimes: number[] = [];
 
 function reply(message: AgentWorkerReply): void {
   port?.postMessage(message);
 }
 
-async function connectOne(start: AgentWorkerStart, hostname: string): Promise<SimAgent | null> {
+function newAgent(hostname: string): SimAgent {
+  return { hostname, socket: null, registered: false, commandId: null, seq: 0, running: null, log: [], current: null, attempt: 0, registeredAt: [], retryTimer: null, heartbeatDueAt: null };
+}
+
+/** What the agent sends first on every socket: as the real agent (reconnect), or the smallest valid v0/v1 one. */
+function registerPayload(start: AgentWorkerStart, agent: SimAgent): Record<string, unknown> {
+  if (start.reconnect) {
+    const running = agent.commandId && agent.running ? { command_id: agent.commandId, command: agent.running, pid: null } : null;
+    if (running) namedRunningTimes.push(nowMs());
+    return realRegister(agent.hostname, start.heartbeatIntervalS, running);
+  }
+  const register: Record<string, unknown> = { hostname: agent.hostname, host_type: 'nixos', agent_version: 'bench', heartbeat_interval: start.heartbeatIntervalS, generation: 'g0' };
+  if (start.mode === 'v1') Object.assign(register, { protocol_version: 1, running: null });
+  return register;
+}
+
+/** One connection attempt: connect, register; true once registered, false when it failed or closed first. */
+async function connectOne(start: AgentWorkerStart, agent: SimAgent): Promise<boolean> {
   let registered: (ok: boolean) => void = () => {};
   const done = new Promise<boolean>((resolve) => (registered = resolve));
-  let agent: SimAgent | null = null;
-  const socket = await connectLite(start.wsUrl, { authorization: `Bearer ${start.token}` }, {
-    onText: (payload) => {
+  let registerTimer: NodeJS.Timeout | null = null;
+  const attemptedAt = nowMs();
+  if (start.reconnect) attemptTimes.push(attemptedAt);
+  const handlers = {
+    onText: (payload: Buffer) => {
       const message = JSON.parse(payload.toString()) as { type: string; payload: Partial<CommandMessage> };
-      if (message.type === 'registered') registered(true);
+      if (message.type === 'registered') {
+        if (registerTimer) clearTimeout(registerTimer);
+        agent.registered = true;
+        agent.attempt = 0;
+        agent.registeredAt.push(nowMs());
+        // The real agent's heartbeat clock starts again at each register.
+        if (start.reconnect) agent.heartbeatDueAt = nowMs() + firstHeartbeatDelayMs(start.heartbeatIntervalS * 1000);
+        registered(true);
+      }
       const { command, command_id: commandId } = message.payload;
-      if (message.type === 'command' && command && commandId && agent) {
+      if (message.type === 'command' && command && commandId) {
         commandsSeen++;
         if (start.commandRun) takeCommand(agent, { command, command_id: commandId }, start.commandRun);
         else {
@@ -71,18 +114,47 @@ async function connectOne(start: AgentWorkerStart, hostname: string): Promise<Si
         }
       }
     },
-  }).catch(() => null);
-  if (!socket) return null;
-  agent = { hostname, socket, open: true, commandId: null, seq: 0, running: null, log: [], current: null };
-  const self = agent;
-  void socket.closed.then(() => {
-    self.open = false;
-    registered(false);
+  };
+  const timeouts = start.reconnect ? { handshakeTimeoutMs: AGENT_HANDSHAKE_TIMEOUT_MS } : {};
+  const socket = await connectLite(start.wsUrl, { authorization: `Bearer ${start.token}` }, handlers, timeouts).catch((err: unknown) => {
+    if (err instanceof UpgradeRefused) refusals.push({ hostname: agent.hostname, status: err.status, atMs: attemptedAt });
+    else connectErrors.push({ code: (err as NodeJS.ErrnoException).code ?? (err as Error).message, atMs: nowMs() });
+    return null;
   });
-  const register: Record<string, unknown> = { hostname, host_type: 'nixos', agent_version: 'bench', heartbeat_interval: start.heartbeatIntervalS, generation: 'g0' };
-  if (start.mode === 'v1') Object.assign(register, { protocol_version: 1, running: null });
-  socket.send(JSON.stringify({ type: 'register', payload: register }));
-  return (await done) ? agent : null;
+  if (!socket) {
+    if (start.reconnect) scheduleReconnect(start, agent);
+    return false;
+  }
+  agent.socket = socket;
+  void socket.closed.then(() => {
+    if (registerTimer) clearTimeout(registerTimer);
+    if (agent.socket !== socket) return;
+    agent.socket = null;
+    agent.registered = false;
+    registered(false);
+    if (start.reconnect) scheduleReconnect(start, agent);
+  });
+  socket.send(JSON.stringify({ type: 'register', payload: registerPayload(start, agent) }));
+  if (start.reconnect) {
+    // Judged after the frames that came meanwhile are read (see connectLite's handshake timeout).
+    registerTimer = setTimeout(() => {
+      setImmediate(() => {
+        if (agent.registered || agent.socket !== socket) return;
+        registerTimeoutTimes.push(nowMs());
+        socket.terminate();
+      });
+    }, AGENT_REGISTER_TIMEOUT_MS);
+  }
+  return done;
+}
+
+/** The agent's backoff: the next attempt after a random wait below a ceiling that doubles with each failure. */
+function scheduleReconnect(start: AgentWorkerStart, agent: SimAgent): void {
+  if (stopping || agent.retryTimer) return;
+  agent.retryTimer = setTimeout(() => {
+    agent.retryTimer = null;
+    void connectOne(start, agent);
+  }, agentReconnectDelayMs(agent.attempt++));
 }
 
 let commandsSeen = 0;
@@ -94,38 +166,62 @@ async function connectAll(start: AgentWorkerStart): Promise<void> {
   let next = 0;
   async function lane(): Promise<void> {
     while (next < start.hostnames.length) {
-      const hostname = start.hostnames[next++] as string;
-      const agent = await connectOne(start, hostname);
-      if (agent) agents.push(agent);
-      else failed++;
+      const agent = newAgent(start.hostnames[next++] as string);
+      agents.push(agent);
+      // Without reconnect an agent that failed is left out; with it, it keeps trying on its own.
+      if (!(await connectOne(start, agent))) failed++;
     }
   }
   await Promise.all(Array.from({ length: start.connectConcurrency }, lane));
-  reply({ type: 'connected', count: agents.length, elapsedMs: nowMs() - began, failed });
+  reply({ type: 'connected', count: agents.length - failed, elapsedMs: nowMs() - began, failed });
   startHeartbeats(start);
 }
 
-/** Heartbeats spread evenly over the interval, stamped in `generation` so browsers can time them. */
+function sendHeartbeat(agent: SimAgent): void {
+  const stamp = `hb-${nowMs().toFixed(3)}`;
+  const payload = settings?.reconnect
+    ? realHeartbeat(stamp, agent.running, new Date().toISOString())
+    : { generation: stamp, pending_command: agent.running, command_pid: null, metrics: { cpu: 1, ram: 2, swap: 0, load: 0.1 }, update_status: null, lock_hash: '' };
+  agent.socket?.send(JSON.stringify({ type: 'heartbeat', payload }));
+}
+
+/** How the agents came back since `sinceMs`. */
+function stormReport(sinceMs: number): StormReport {
+  const since = <T extends { atMs: number }>(items: T[]) => items.filter((item) => item.atMs >= sinceMs);
+  const errors: Record<string, number> = {};
+  for (const { code } of since(connectErrors)) errors[code] = (errors[code] ?? 0) + 1;
+  const count = (times: number[]) => times.filter((t) => t >= sinceMs).length;
+  return {
+    registeredAtMs: Object.fromEntries(agents.map((agent) => [agent.hostname, agent.registeredAt.find((t) => t >= sinceMs) ?? NaN])),
+    refusals: since(refusals),
+    connectErrors: errors,
+    attempts: count(attemptTimes),
+    registerTimeouts: count(registerTimeoutTimes),
+    namedRunning: count(namedRunningTimes),
+  };
+}
+
+/** Heartbeats are sent on each agent's own clock, checked this often. */
+const HEARTBEAT_TICK_MS = 100;
+
+/**
+ * Heartbeats every interval on each agent's own clock, stamped in `generation` so browsers can time
+ * them. Agents connected together get phases spread evenly over the interval, as agents started at
+ * different times have; an agent that reconnects (`reconnect`) starts its clock as the real one does.
+ */
 function startHeartbeats(start: AgentWorkerStart): void {
-  const tickMs = 100;
-  const ticksPerInterval = Math.max(1, Math.round((start.heartbeatIntervalS * 1000) / tickMs));
-  let tick = 0;
+  const intervalMs = start.heartbeatIntervalS * 1000;
+  const began = nowMs();
+  agents.forEach((agent, i) => (agent.heartbeatDueAt ??= began + ((i * HEARTBEAT_TICK_MS) % intervalMs)));
   heartbeatTimer = setInterval(() => {
-    const slot = tick++ % ticksPerInterval;
-    for (let i = slot; i < agents.length; i += ticksPerInterval) {
-      const agent = agents[i] as SimAgent;
-      if (!agent.open) continue;
-      const payload = {
-        generation: `hb-${nowMs().toFixed(3)}`,
-        pending_command: agent.running,
-        command_pid: null,
-        metrics: { cpu: 1, ram: 2, swap: 0, load: 0.1 },
-        update_status: null,
-        lock_hash: '',
-      };
-      agent.socket.send(JSON.stringify({ type: 'heartbeat', payload }));
+    const now = nowMs();
+    for (const agent of agents) {
+      if (!agent.registered || agent.heartbeatDueAt === null || now < agent.heartbeatDueAt) continue;
+      sendHeartbeat(agent);
+      agent.heartbeatDueAt += intervalMs;
+      if (agent.heartbeatDueAt <= now) agent.heartbeatDueAt = now + intervalMs;
     }
-  }, tickMs);
+  }, HEARTBEAT_TICK_MS);
 }
 
 function line(bytes: number): string {
@@ -142,17 +238,17 @@ async function stream(request: AgentWorkerStream): Promise<void> {
   const started = nowMs();
   const sent: Record<string, number> = {};
   const sendDue = (agent: SimAgent, due: number) => {
-    if (!agent.commandId || !agent.open) return;
+    if (!agent.commandId || !agent.registered) return;
     let count = due - agent.seq;
     while (count > 0) {
       const batch = Math.min(count, mode === 'v1' ? request.maxLinesPerFrame : 1);
       count -= batch;
       if (mode === 'v1') {
         const lines = Array.from({ length: batch }, () => ({ seq: agent.seq++, stream: 'stdout', line: line(request.lineBytes) }));
-        agent.socket.send(JSON.stringify({ type: 'output', payload: { command_id: agent.commandId, lines } }));
+        agent.socket?.send(JSON.stringify({ type: 'output', payload: { command_id: agent.commandId, lines } }));
       } else {
         agent.seq++;
-        agent.socket.send(JSON.stringify({ type: 'output', payload: { line: line(request.lineBytes), stream: 'stdout', command: 'switch', is_error: false } }));
+        agent.socket?.send(JSON.stringify({ type: 'output', payload: { line: line(request.lineBytes), stream: 'stdout', command: 'switch', is_error: false } }));
       }
     }
     sent[agent.commandId] = agent.seq;
@@ -173,10 +269,10 @@ async function stream(request: AgentWorkerStream): Promise<void> {
     }, PHASE_MS);
   });
   for (const agent of agents) {
-    if (!agent.commandId || !agent.open) continue;
+    if (!agent.commandId || !agent.registered) continue;
     const status: Record<string, unknown> = { status: 'ok', command: 'switch', exit_code: 0, message: 'bench' };
     if (mode === 'v1') status.command_id = agent.commandId;
-    agent.socket.send(JSON.stringify({ type: 'status', payload: status }));
+    agent.socket?.send(JSON.stringify({ type: 'status', payload: status }));
   }
   reply({ type: 'streamed', sent });
 }
@@ -202,7 +298,7 @@ function takeCommand(agent: SimAgent, message: CommandMessage, run: CommandRun):
     record.rejected = true;
     record.endedAt = record.receivedAt;
     const payload = { reason: 'busy', current_command: agent.current.command, current_pid: null, command_id: message.command_id };
-    agent.socket.send(JSON.stringify({ type: 'command_rejected', payload }));
+    agent.socket?.send(JSON.stringify({ type: 'command_rejected', payload }));
     return;
   }
   agent.current = record;
@@ -213,7 +309,7 @@ function takeCommand(agent: SimAgent, message: CommandMessage, run: CommandRun):
 
 function sendStatus(agent: SimAgent, record: CommandRecord): void {
   const payload = { status: 'ok', command: record.command, command_id: record.command_id, exit_code: 0, message: 'bench' };
-  agent.socket.send(JSON.stringify({ type: 'status', payload }));
+  agent.socket?.send(JSON.stringify({ type: 'status', payload }));
 }
 
 /** Sends the lines each running command owes by the clock, and the status of those whose time is up. */
@@ -223,15 +319,15 @@ function runCommands(run: CommandRun): void {
     const record = agent.current as CommandRecord;
     const elapsed = now - record.receivedAt;
     const due = Math.min(run.linesPerCommand, Math.floor((elapsed * run.linesPerCommand) / run.commandMs));
-    if (due > record.lines && agent.open) {
+    if (due > record.lines && agent.registered) {
       const lines = [];
       for (let seq = record.lines; seq < due; seq++) lines.push({ seq, stream: 'stdout', line: line(run.lineBytes) });
-      agent.socket.send(JSON.stringify({ type: 'output', payload: { command_id: record.command_id, lines } }));
+      agent.socket?.send(JSON.stringify({ type: 'output', payload: { command_id: record.command_id, lines } }));
       record.lines = due;
     }
     if (elapsed < run.commandMs) continue;
     record.endedAt = nowMs();
-    if (agent.open) sendStatus(agent, record);
+    if (agent.registered) sendStatus(agent, record);
     agent.current = null;
     agent.running = null;
     runningAgents.delete(agent);
@@ -245,11 +341,16 @@ function runCommands(run: CommandRun): void {
 port.on('message', (request: AgentWorkerRequest) => {
   if (request.type === 'start') void connectAll(request);
   else if (request.type === 'stream') void stream(request);
+  else if (request.type === 'storm') reply({ type: 'storm', ...stormReport(request.sinceMs) });
   else if (request.type === 'log') reply({ type: 'log', hosts: Object.fromEntries(agents.map((agent) => [agent.hostname, agent.log])) });
   else {
     if (heartbeatTimer) clearInterval(heartbeatTimer);
     if (runTimer) clearInterval(runTimer);
-    for (const agent of agents) agent.socket.terminate();
+    stopping = true;
+    for (const agent of agents) {
+      if (agent.retryTimer) clearTimeout(agent.retryTimer);
+      agent.socket?.terminate();
+    }
     reply({ type: 'stopped' });
   }
 });

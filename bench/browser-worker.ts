@@ -1,9 +1,13 @@
 // Simulated browsers in a worker thread: logged-in sockets that read everything the dashboard sends,
 // time every output line and heartbeat from its stamp, count lines lost or out of order, check that
 // state messages come with consecutive versions and without long silences, and say when a rollout ends.
+// With `reconnect` they come back as the web page does when the dashboard restarts, time their first
+// `init`, and watch every host's presence.
 import { parentPort } from 'node:worker_threads';
-import { connectLite, type LiteSocket } from './lite-socket.js';
+import { connectLite, UpgradeRefused, type LiteSocket } from './lite-socket.js';
 import { Histogram, nowMs } from './histogram.js';
+import { HostWatch } from './host-watch.js';
+import { retryDelayMs } from '../src/web/net/backoff.js';
 import type { BrowserReport, BrowserWorkerReply, BrowserWorkerRequest, BrowserWorkerStart } from './messages.js';
 
 const port = parentPort;
@@ -27,6 +31,11 @@ interface SimBrowser {
   maxSilenceMs: number;
   /** Rollouts this browser saw end. */
   rolloutsEnded: Set<string>;
+  /** With reconnect: failed attempts since the last message (the page's backoff), what each reconnect took, how connections ended. */
+  failures: number;
+  reconnectInitMs: number[];
+  connectionEvents: Record<string, number>;
+  hosts: HostWatch | null;
 }
 
 const browsers: SimBrowser[] = [];
@@ -36,7 +45,7 @@ function reply(message: BrowserWorkerReply): void {
 }
 
 interface HostUpdateFrame {
-  payload: { host?: { id?: string; generation?: string } };
+  payload: { host?: { id?: string; generation?: string; status?: string; connected?: boolean } };
 }
 
 /**
@@ -91,16 +100,23 @@ function commandOf(bytes: Buffer): string | null {
   return id;
 }
 
-const decodedHosts = new Map<string, { id: string; generation: string }>();
+interface DecodedHost {
+  id: string;
+  generation: string;
+  online: boolean;
+  connected: boolean;
+}
+
+const decodedHosts = new Map<string, DecodedHost>();
 
 /** The host of a host_update, decoded once per worker: every browser of it gets the same frame. */
 const HOSTS_KEPT = 512;
-function decodeHost(payload: Buffer): { id: string; generation: string } {
+function decodeHost(payload: Buffer): DecodedHost {
   const text = payload.toString();
   let entry = decodedHosts.get(text);
   if (entry) return entry;
   const host = (JSON.parse(text) as HostUpdateFrame).payload.host;
-  entry = { id: host?.id ?? '', generation: host?.generation ?? '' };
+  entry = { id: host?.id ?? '', generation: host?.generation ?? '', online: host?.status === 'online', connected: host?.connected === true };
   if (decodedHosts.size >= HOSTS_KEPT) decodedHosts.delete(decodedHosts.keys().next().value as string);
   decodedHosts.set(text, entry);
   return entry;
@@ -184,16 +200,30 @@ function onFrame(browser: SimBrowser, payload: Buffer): void {
   if (startsWith(payload, ROLLOUT_UPDATE_PREFIX)) return onRolloutUpdate(browser, payload, now);
   if (startsWith(payload, HOST_UPDATE_PREFIX)) {
     const host = decodeHost(payload);
+    browser.hosts?.update(host.id, host.online, host.connected, now);
     const id = host.id;
     const generation = host.generation;
     if (!generation.startsWith('hb-') || browser.generations.get(id) === generation) return;
     browser.generations.set(id, generation);
-    browser.heartbeat.record(now - Number.parseFloat(generation.slice(3)));
+    const latencyMs = now - Number.parseFloat(generation.slice(3));
+    browser.heartbeat.record(latencyMs);
+    noteHeartbeatSecond(now, latencyMs);
   }
 }
 
-async function connect(start: BrowserWorkerStart, index: number): Promise<void> {
-  const browser: SimBrowser = {
+/**
+ * An init ends with its version, `…,"version":N}}` (sendInit puts it last), read from there: with
+ * 10,000 hosts an init is megabytes, too much to parse in the load generator for one number.
+ */
+function initVersion(payload: Buffer): number {
+  const at = payload.lastIndexOf(VERSION_KEY);
+  return at < 0 ? NaN : numberAt(payload, at + VERSION_KEY.length);
+}
+
+let stopping = false;
+
+function newBrowser(start: BrowserWorkerStart): SimBrowser {
+  return {
     socket: null,
     output: new Histogram(),
     heartbeat: new Histogram(),
@@ -208,16 +238,28 @@ async function connect(start: BrowserWorkerStart, index: number): Promise<void> 
     lastStateAt: nowMs(),
     maxSilenceMs: 0,
     rolloutsEnded: new Set(),
+    failures: 0,
+    reconnectInitMs: [],
+    connectionEvents: {},
+    hosts: start.reconnect ? new HostWatch() : null,
   };
-  browsers.push(browser);
+}
+
+/** Opens the browser's socket and resolves at its init; with reconnect, it comes back by itself whenever it is lost. */
+async function connect(start: BrowserWorkerStart, browser: SimBrowser, index: number, reconnecting: boolean): Promise<void> {
+  const attemptedAt = nowMs();
   let resolveInit: () => void = () => {};
   const init = new Promise<void>((resolve) => (resolveInit = resolve));
-  const socket = await connectLite(start.wsUrl, { cookie: start.cookie }, {
-    onText: (payload) => {
+  const handlers = {
+    onText: (payload: Buffer) => {
+      browser.failures = 0;
       if (!startsWith(payload, INIT_PREFIX)) return onFrame(browser, payload);
-      // Once per browser: the versions that follow must continue from this one.
-      browser.version = (JSON.parse(payload.toString()) as { payload: { version: number } }).payload.version;
-      browser.lastStateAt = nowMs();
+      const now = nowMs();
+      // The versions that follow must continue from this one.
+      browser.version = initVersion(payload);
+      browser.lastStateAt = now;
+      browser.hosts?.init(payload, now);
+      if (reconnecting) browser.reconnectInitMs.push(now - attemptedAt);
       resolveInit();
       // The stalled browser stops reading its socket right after init, for a while.
       if (index === start.stalledIndex) {
@@ -225,9 +267,27 @@ async function connect(start: BrowserWorkerStart, index: number): Promise<void> 
         setTimeout(() => browser.socket?.resume(), start.stallMs);
       }
     },
-  });
+  };
+  const count = (event: string) => (browser.connectionEvents[event] = (browser.connectionEvents[event] ?? 0) + 1);
+  const retry = () => {
+    if (stopping) return;
+    setTimeout(() => void connect(start, browser, index, true), retryDelayMs(browser.failures++));
+  };
+  let socket: LiteSocket;
+  try {
+    socket = await connectLite(start.wsUrl, { cookie: start.cookie }, handlers);
+  } catch (err) {
+    if (!start.reconnect) throw err;
+    count(err instanceof UpgradeRefused ? `refused ${err.status}` : 'no connection');
+    return retry();
+  }
   browser.socket = socket;
-  void socket.closed.then((code) => (browser.closeCode = code));
+  void socket.closed.then((code) => {
+    browser.closeCode = code;
+    if (!start.reconnect) return;
+    count(`closed ${code}`);
+    retry();
+  });
   await init;
 }
 
@@ -242,10 +302,26 @@ function report(): BrowserReport[] {
     versioned: b.versioned,
     versionGaps: b.versionGaps,
     maxSilenceMs: Math.max(b.maxSilenceMs, nowMs() - b.lastStateAt),
+    reconnectInitMs: b.reconnectInitMs,
+    connectionEvents: b.connectionEvents,
+    presence: b.hosts?.report() ?? null,
   }));
 }
 
+/** The worst heartbeat latency of each second (from the last restart-timing), over this worker's browsers: where the tail is. */
+let timingSince = nowMs();
+let worstBySecond: number[] = [];
+/** How busy this worker's thread was since the last restart-timing (1: it never waited): a saturated load generator shows here. */
+let eluSince = performance.eventLoopUtilization();
+function noteHeartbeatSecond(now: number, latencyMs: number): void {
+  const second = Math.floor((now - timingSince) / 1000);
+  if (second >= 0) worstBySecond[second] = Math.max(worstBySecond[second] ?? 0, latencyMs);
+}
+
 function restartTiming(): void {
+  timingSince = nowMs();
+  worstBySecond = [];
+  eluSince = performance.eventLoopUtilization();
   for (const b of browsers) {
     b.heartbeat = new Histogram();
     b.maxSilenceMs = 0;
@@ -255,14 +331,19 @@ function restartTiming(): void {
 
 port.on('message', (request: BrowserWorkerRequest) => {
   if (request.type === 'start') {
-    void Promise.all(Array.from({ length: request.count }, (_, i) => connect(request, i))).then(() =>
-      reply({ type: 'connected', count: browsers.length }),
-    );
+    const started = Array.from({ length: request.count }, (_, i) => {
+      const browser = newBrowser(request);
+      browsers.push(browser);
+      return connect(request, browser, i, false);
+    });
+    void Promise.all(started).then(() => reply({ type: 'connected', count: browsers.length }));
   } else if (request.type === 'report') {
-    reply({ type: 'report', browsers: report() });
+    const busy = performance.eventLoopUtilization(eluSince).utilization;
+    reply({ type: 'report', browsers: report(), worstHeartbeatBySecond: Array.from(worstBySecond, (ms) => ms ?? 0), timingSince, busy });
   } else if (request.type === 'restart-timing') {
     restartTiming();
   } else {
+    stopping = true;
     for (const b of browsers) b.socket?.terminate();
     reply({ type: 'stopped' });
   }

@@ -20,6 +20,8 @@ export interface DashboardProcess {
   url: string;
   wsUrl: string;
   dataDir: string;
+  /** When it logged that it listens (epoch ms, the clock of nowMs()). */
+  listeningAtMs: number;
   /** What the process logged so far, and where. */
   logText(): string;
   logFile: string;
@@ -68,13 +70,13 @@ export async function startDashboardProcess(options: DashboardProcessOptions = {
     },
     stdio: ['ignore', log, log],
   });
-  const url = await new Promise<string>((resolve, reject) => {
+  const { url, listeningAtMs } = await new Promise<{ url: string; listeningAtMs: number }>((resolve, reject) => {
     const deadline = Date.now() + START_TIMEOUT_MS;
     const poll = setInterval(() => {
-      const match = /"url":"(http:\/\/[^"]+)"/.exec(fs.readFileSync(logFile, 'utf8'));
-      if (match?.[1]) {
+      const line = /^.*"url":"(http:\/\/[^"]+)".*$/m.exec(fs.readFileSync(logFile, 'utf8'));
+      if (line?.[1]) {
         clearInterval(poll);
-        resolve(match[1]);
+        resolve({ url: line[1], listeningAtMs: (JSON.parse(line[0]) as { time: number }).time });
       } else if (child.exitCode !== null || Date.now() > deadline) {
         clearInterval(poll);
         reject(new Error(`dashboard did not start:\n${fs.readFileSync(logFile, 'utf8')}`));
@@ -92,6 +94,7 @@ export async function startDashboardProcess(options: DashboardProcessOptions = {
     url,
     wsUrl: `${url.replace(/^http/, 'ws')}/ws`,
     dataDir,
+    listeningAtMs,
     logText: () => fs.readFileSync(logFile, 'utf8'),
     logFile,
     exited,
@@ -143,4 +146,22 @@ export async function dispatch(url: string, session: AdminSession, hostId: strin
   const body = (await response.json()) as { command_id?: string; message?: string };
   if (response.status !== 202 || !body.command_id) throw new Error(`dispatch to ${hostId} failed: ${response.status} ${body.message}`);
   return body.command_id;
+}
+
+/** Requests sent at once by dispatchAll. */
+const DISPATCH_CONCURRENCY = 32;
+
+/** Sends `command` to every host, a few requests at a time; returns each host's command id. */
+export async function dispatchAll(url: string, session: AdminSession, hostIds: readonly string[], command: string): Promise<Map<string, string>> {
+  const ids = new Map<string, string>();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: DISPATCH_CONCURRENCY }, async () => {
+      while (next < hostIds.length) {
+        const hostId = hostIds[next++] as string;
+        ids.set(hostId, await dispatch(url, session, hostId, command));
+      }
+    }),
+  );
+  return ids;
 }

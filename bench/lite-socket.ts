@@ -25,6 +25,18 @@ export interface LiteHandlers {
   onText(payload: Buffer): void;
 }
 
+/** The dashboard answered the upgrade with an HTTP status instead of opening the socket. */
+export class UpgradeRefused extends Error {
+  constructor(readonly status: number) {
+    super(`upgrade refused: HTTP ${status}`);
+  }
+}
+
+export interface ConnectOptions {
+  /** Gives up an upgrade that has not completed after this long, as the agent does; none by default. */
+  handshakeTimeoutMs?: number;
+}
+
 function clientFrame(opcode: number, payload: Buffer): Buffer {
   const length = payload.length;
   const headerLength = length < 126 ? 2 : length <= 0xffff ? 4 : 10;
@@ -43,41 +55,59 @@ function clientFrame(opcode: number, payload: Buffer): Buffer {
   return frame;
 }
 
-/** Reads server frames (never masked, never fragmented by our dashboard) out of the byte stream. */
+/**
+ * Reads server frames (never masked, never fragmented by our dashboard) out of the byte stream. The
+ * chunks of a frame are joined once it is complete: an init of 10,000 hosts is megabytes, and joining
+ * at every chunk would copy it hundreds of times.
+ */
 class FrameReader {
-  private buffered: Buffer = Buffer.alloc(0);
+  private chunks: Buffer[] = [];
+  private bufferedBytes = 0;
+  /** The bytes the first frame needs in all, once its header has been read (0: not known yet). */
+  private neededBytes = 0;
 
   constructor(private readonly onFrame: (opcode: number, payload: Buffer) => void) {}
 
   push(chunk: Buffer): void {
-    this.buffered = this.buffered.length === 0 ? chunk : Buffer.concat([this.buffered, chunk]);
+    this.chunks.push(chunk);
+    this.bufferedBytes += chunk.length;
+    if (this.bufferedBytes < this.neededBytes) return;
+    const buffered = this.chunks.length === 1 ? (this.chunks[0] as Buffer) : Buffer.concat(this.chunks, this.bufferedBytes);
     let offset = 0;
+    this.neededBytes = 0;
     for (;;) {
-      if (this.buffered.length - offset < 2) break;
-      const opcode = (this.buffered[offset] as number) & 0x0f;
-      let length = (this.buffered[offset + 1] as number) & 0x7f;
+      if (buffered.length - offset < 2) break;
+      const opcode = (buffered[offset] as number) & 0x0f;
+      let length = (buffered[offset + 1] as number) & 0x7f;
       let header = 2;
       if (length === 126) {
-        if (this.buffered.length - offset < 4) break;
-        length = this.buffered.readUInt16BE(offset + 2);
+        if (buffered.length - offset < 4) break;
+        length = buffered.readUInt16BE(offset + 2);
         header = 4;
       } else if (length === 127) {
-        if (this.buffered.length - offset < 10) break;
-        length = Number(this.buffered.readBigUInt64BE(offset + 2));
+        if (buffered.length - offset < 10) break;
+        length = Number(buffered.readBigUInt64BE(offset + 2));
         header = 10;
       }
-      if (this.buffered.length - offset < header + length) break;
-      this.onFrame(opcode, this.buffered.subarray(offset + header, offset + header + length));
+      if (buffered.length - offset < header + length) {
+        this.neededBytes = header + length;
+        break;
+      }
+      this.onFrame(opcode, buffered.subarray(offset + header, offset + header + length));
       offset += header + length;
     }
-    this.buffered = offset === this.buffered.length ? Buffer.alloc(0) : this.buffered.subarray(offset);
+    const rest = buffered.subarray(offset);
+    this.chunks = rest.length > 0 ? [rest] : [];
+    this.bufferedBytes = rest.length;
   }
 }
 
-export function connectLite(wsUrl: string, headers: Record<string, string>, handlers: LiteHandlers): Promise<LiteSocket> {
+export function connectLite(wsUrl: string, headers: Record<string, string>, handlers: LiteHandlers, options: ConnectOptions = {}): Promise<LiteSocket> {
   const url = new URL(wsUrl.replace(/^ws/, 'http'));
   return new Promise((resolve, reject) => {
     const request = http.request({
+      // A connection of its own each time, as WebSocket clients open them (no pooled keep-alive socket).
+      agent: false,
       host: url.hostname,
       port: url.port,
       path: url.pathname,
@@ -89,9 +119,26 @@ export function connectLite(wsUrl: string, headers: Record<string, string>, hand
         'sec-websocket-key': randomBytes(16).toString('base64'),
       },
     });
-    request.on('response', (response) => reject(new Error(`upgrade refused: HTTP ${response.statusCode}`)));
-    request.on('error', reject);
+    let pending = true;
+    // Judged once what arrived meanwhile is read: a load generator starved of CPU runs its due timers
+    // before its sockets' data, and must not take its own stall for the dashboard's.
+    const giveUp = () => setImmediate(() => pending && request.destroy(new Error('handshake timed out')));
+    const timeout = options.handshakeTimeoutMs === undefined ? null : setTimeout(giveUp, options.handshakeTimeoutMs);
+    const settled = () => {
+      pending = false;
+      if (timeout) clearTimeout(timeout);
+    };
+    request.on('response', (response) => {
+      settled();
+      response.resume();
+      reject(new UpgradeRefused(response.statusCode ?? 0));
+    });
+    request.on('error', (err) => {
+      settled();
+      reject(err);
+    });
     request.on('upgrade', (_response, socket: net.Socket, head: Buffer) => {
+      settled();
       socket.setNoDelay(true);
       let resolveClosed: (code: number) => void = () => {};
       const closed = new Promise<number>((done) => (resolveClosed = done));
@@ -104,11 +151,19 @@ export function connectLite(wsUrl: string, headers: Record<string, string>, hand
           socket.end(clientFrame(OP_CLOSE, Buffer.from(payload.subarray(0, 2))));
         }
       });
-      socket.on('data', (chunk: Buffer) => reader.push(chunk));
+      // Frames that came with the handshake are read after the caller has its socket (it may pause it),
+      // and before anything that arrives after them.
+      let early: Buffer[] | null = head.length > 0 ? [head] : null;
+      socket.on('data', (chunk: Buffer) => (early ? early.push(chunk) : reader.push(chunk)));
       socket.on('close', () => resolveClosed(closeCode));
       socket.on('error', () => undefined);
-      // Frames that came with the handshake are read after the caller has its socket (it may pause it).
-      if (head.length > 0) setImmediate(() => reader.push(head));
+      if (early) {
+        setImmediate(() => {
+          const chunks = early ?? [];
+          early = null;
+          for (const chunk of chunks) reader.push(chunk);
+        });
+      }
       resolve({
         send: (text) => {
           if (!socket.destroyed) socket.write(clientFrame(OP_TEXT, Buffer.from(text)));

@@ -12,6 +12,11 @@ export interface AgentWorkerStart {
   connectConcurrency: number;
   /** How the agents run each command they get by themselves; null: they stream when told (`stream`). */
   commandRun: CommandRun | null;
+  /**
+   * Behave as this repository's agent does when its socket is lost: reconnect with its backoff and
+   * time limits, register as it does (naming the command it runs) and send a heartbeat at once.
+   */
+  reconnect: boolean;
 }
 
 /** A command as a simulated agent runs it: numbered lines spread over its duration, then `status` ok. */
@@ -44,7 +49,29 @@ export interface AgentWorkerStream {
   maxLinesPerFrame: number;
 }
 
-export type AgentWorkerRequest = AgentWorkerStart | AgentWorkerStream | { type: 'log' } | { type: 'stop' };
+/** `storm`: how the agents came back after `sinceMs` (a restart of the dashboard). */
+export type AgentWorkerRequest = AgentWorkerStart | AgentWorkerStream | { type: 'log' } | { type: 'storm'; sinceMs: number } | { type: 'stop' };
+
+/** An upgrade the dashboard answered with an HTTP status. */
+export interface Refusal {
+  hostname: string;
+  status: number;
+  /** When the attempt began (nowMs()): a starved worker may read the answer seconds later, after a restart. */
+  atMs: number;
+}
+
+export interface StormReport {
+  /** Per agent (by hostname), its first `registered` at or after sinceMs; NaN when it has not registered again. */
+  registeredAtMs: Record<string, number>;
+  refusals: Refusal[];
+  /** Attempts that found no dashboard to talk to (connection refused, reset, timed out), by error code. */
+  connectErrors: Record<string, number>;
+  /** Connection attempts since sinceMs, and sockets dropped for want of an answer to `register`. */
+  attempts: number;
+  registerTimeouts: number;
+  /** Agents that named a running command at their register since sinceMs. */
+  namedRunning: number;
+}
 
 export type AgentWorkerReply =
   | { type: 'connected'; count: number; elapsedMs: number; failed: number }
@@ -52,6 +79,7 @@ export type AgentWorkerReply =
   | { type: 'streamed'; sent: Record<string, number> }
   /** Every command each host received, by hostname, in the order received. */
   | { type: 'log'; hosts: Record<string, CommandRecord[]> }
+  | ({ type: 'storm' } & StormReport)
   | { type: 'stopped' };
 
 export interface BrowserWorkerStart {
@@ -63,6 +91,8 @@ export interface BrowserWorkerStart {
   stalledIndex: number;
   /** How long it stops reading; afterwards it reads again and sees how the dashboard treated it. */
   stallMs: number;
+  /** Reconnect as the web page does (src/web/net/backoff.ts) when the socket is lost, and watch every host's presence. */
+  reconnect: boolean;
 }
 
 /** `restart-timing`: the heartbeat histograms and the longest silence start again from now. */
@@ -81,11 +111,31 @@ export interface BrowserReport {
   versionGaps: number;
   /** The longest time without a state message, since the connection or the last restart-timing. */
   maxSilenceMs: number;
+  /** With reconnect: every reconnect, from the attempt that succeeded to its `init`, in ms; and how connections ended ("closed 1001", "refused 503", "no connection"). */
+  reconnectInitMs: number[];
+  connectionEvents: Record<string, number>;
+  presence: PresenceReport | null;
+}
+
+/** What a browser saw of its hosts' presence (bench/host-watch.ts). */
+export interface PresenceReport {
+  hosts: number;
+  /** Times a host was shown offline (in an init or a host_update), and which hosts. */
+  offlineShown: number;
+  offlineHosts: string[];
+  /** Hosts shown without a connected agent now. */
+  disconnectedNow: number;
+  /** When every host last came to be shown online and connected (nowMs()); NaN while one is not. */
+  allConnectedAtMs: number;
 }
 
 export type BrowserWorkerReply =
   | { type: 'connected'; count: number }
-  | { type: 'report'; browsers: BrowserReport[] }
+  /**
+   * With the browsers' reports: the worst heartbeat latency of each second since the last restart-timing
+   * (since `timingSince`, nowMs()), and how busy the worker's thread was meanwhile (0 to 1).
+   */
+  | { type: 'report'; browsers: BrowserReport[]; worstHeartbeatBySecond: number[]; timingSince: number; busy: number }
   /** A browser got the rollout_update that ended a rollout (sent once per browser and rollout). */
   | { type: 'rollout-ended'; rolloutId: string; status: string; atMs: number }
   | { type: 'stopped' };

@@ -11,6 +11,7 @@ import type {
   CommandRecord,
   CommandRun,
   OutputMode,
+  StormReport,
 } from './messages.js';
 
 function split<T>(items: readonly T[], parts: number): T[][] {
@@ -55,6 +56,7 @@ export class AgentPool {
     mode: OutputMode;
     heartbeatIntervalS: number;
     commandRun: CommandRun | null;
+    reconnect: boolean;
   }): Promise<{ elapsedMs: number; failed: number }> {
     const parts = split(options.hostnames, this.workers.length);
     const replies = this.workers.map((worker) => nextReply<AgentWorkerReply, 'connected'>(worker, 'connected'));
@@ -85,6 +87,24 @@ export class AgentPool {
     const replies = this.workers.map((worker) => nextReply<AgentWorkerReply, 'log'>(worker, 'log'));
     for (const worker of this.workers) this.send(worker, { type: 'log' });
     return Object.assign({}, ...(await Promise.all(replies)).map((r) => r.hosts)) as Record<string, CommandRecord[]>;
+  }
+
+  /** How the agents came back since `sinceMs`, over every worker. */
+  async storm(sinceMs: number): Promise<StormReport> {
+    const replies = this.workers.map((worker) => nextReply<AgentWorkerReply, 'storm'>(worker, 'storm'));
+    for (const worker of this.workers) this.send(worker, { type: 'storm', sinceMs });
+    const reports = await Promise.all(replies);
+    const connectErrors: Record<string, number> = {};
+    for (const r of reports) for (const [code, n] of Object.entries(r.connectErrors)) connectErrors[code] = (connectErrors[code] ?? 0) + n;
+    const sum = (pick: (r: StormReport) => number) => reports.reduce((n, r) => n + pick(r), 0);
+    return {
+      registeredAtMs: Object.assign({}, ...reports.map((r) => r.registeredAtMs)) as Record<string, number>,
+      refusals: reports.flatMap((r) => r.refusals),
+      connectErrors,
+      attempts: sum((r) => r.attempts),
+      registerTimeouts: sum((r) => r.registerTimeouts),
+      namedRunning: sum((r) => r.namedRunning),
+    };
   }
 
   async stop(): Promise<void> {
@@ -139,14 +159,15 @@ export class BrowserPool {
   }
 
   /** Connects `count` browsers; browser number `stalledIndex` (over all workers) stops reading for `stallMs`. */
-  async connect(options: { wsUrl: string; cookie: string; count: number; stalledIndex?: number; stallMs?: number }): Promise<void> {
+  async connect(options: { wsUrl: string; cookie: string; count: number; stalledIndex?: number; stallMs?: number; reconnect?: boolean }): Promise<void> {
     const per = Math.ceil(options.count / this.workers.length);
     const replies = this.workers.map((worker) => nextReply<BrowserWorkerReply, 'connected'>(worker, 'connected'));
     this.workers.forEach((worker, i) => {
       const count = Math.max(0, Math.min(per, options.count - i * per));
       const stalled = options.stalledIndex ?? -1;
       const stalledIndex = stalled >= i * per && stalled < i * per + count ? stalled - i * per : -1;
-      this.send(worker, { type: 'start', wsUrl: options.wsUrl, cookie: options.cookie, count, stalledIndex, stallMs: options.stallMs ?? 0 });
+      const { wsUrl, cookie, stallMs = 0, reconnect = false } = options;
+      this.send(worker, { type: 'start', wsUrl, cookie, count, stalledIndex, stallMs, reconnect });
     });
     await Promise.all(replies);
     this.browserCount += options.count;
@@ -154,9 +175,17 @@ export class BrowserPool {
 
   /** Reports of every browser, in connection order (the stalled one at its index). */
   async report(): Promise<BrowserReport[]> {
+    return (await this.reportWithTimeline()).browsers;
+  }
+
+  /** The reports, and the worst heartbeat latency of each second since the last restartTiming (over every browser). */
+  async reportWithTimeline(): Promise<{ browsers: BrowserReport[]; worstHeartbeatBySecond: number[]; workersBusy: number[] }> {
     const replies = this.workers.map((worker) => nextReply<BrowserWorkerReply, 'report'>(worker, 'report'));
     for (const worker of this.workers) this.send(worker, { type: 'report' });
-    return (await Promise.all(replies)).flatMap((r) => r.browsers);
+    const all = await Promise.all(replies);
+    const seconds = Math.max(0, ...all.map((r) => r.worstHeartbeatBySecond.length));
+    const worstHeartbeatBySecond = Array.from({ length: seconds }, (_, i) => Math.max(...all.map((r) => r.worstHeartbeatBySecond[i] ?? 0)));
+    return { browsers: all.flatMap((r) => r.browsers), worstHeartbeatBySecond, workersBusy: all.map((r) => r.busy) };
   }
 
   async stop(): Promise<void> {

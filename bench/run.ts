@@ -1,23 +1,25 @@
 // npm run bench: runs each scenario against a fresh dashboard process and prints a table with
 // a verdict per target; writes the results as JSON.
 //   node --import tsx bench/run.ts [--smoke] [--only a,b] [--out file.json] [--from-source] [--profile]
-// --smoke runs two small scenarios (streaming, and a rollout) that only prove the benchmark works.
-// Environment: BENCH_NODE_ARGS (extra node flags for the dashboard, e.g. --trace-gc) and
-// BENCH_KEEP_LOG (a file to copy the dashboard's log to when a scenario ends).
+// --smoke runs three small scenarios (streaming, a rollout, a restart storm) that only prove the benchmark works.
+// Environment: BENCH_NODE_ARGS (extra node flags for the dashboard, e.g. --trace-gc), BENCH_KEEP_LOG
+// (a file to copy the dashboard's log to when a scenario ends), and to measure a change before making it,
+// BENCH_DASHBOARD_MAIN (another build's dashboard/main.js, such as a patched copy) and BENCH_DASHBOARD_ENV
+// (settings for the dashboard, "NAME=value NAME=value").
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { Histogram } from './histogram.js';
-import { adminLogin, BENCH_TOKEN, dispatch, startDashboardProcess, type DashboardProcess } from './dashboard-process.js';
+import { adminLogin, BENCH_TOKEN, dispatchAll, startDashboardProcess, type DashboardProcess } from './dashboard-process.js';
 import { AgentPool, BrowserPool } from './pools.js';
-import { SCENARIOS, SMOKE, SMOKE_ROLLOUT, TARGETS, type Measured, type Scenario, type Verdict } from './scenarios.js';
+import { SCENARIOS, SMOKE, SMOKE_ROLLOUT, SMOKE_STORM, TARGETS, type Measured, type Scenario, type Verdict } from './scenarios.js';
 import type { BrowserReport } from './messages.js';
 import { describeRollout, runRollout, type RolloutMeasured } from './rollout.js';
+import { describeStorm, runRestartStorm, type StormMeasured } from './restart-storm.js';
 
 /** Time after the agents stop for lines in flight to arrive. */
 const SETTLE_MS = 2_000;
-const DISPATCH_CONCURRENCY = 32;
 
 export interface ScenarioResult extends Measured {
   key: string;
@@ -37,6 +39,8 @@ export interface ScenarioResult extends Measured {
   eventLoopLagP99Ms: number;
   verdicts: Verdict[];
   pass: boolean;
+  /** The machine's 1-minute load average when the scenario ended: other work on it shows here. */
+  loadAverage: number;
 }
 
 /** The 99th percentile of a Prometheus histogram, read from its cumulative buckets (upper bound). */
@@ -50,16 +54,6 @@ async function dashboardInternals(url: string, cookie: string): Promise<{ fanout
   const text = await (await fetch(`${url}/metrics`, { headers: { cookie } })).text();
   const lag = Number(/^nixfleet_nodejs_eventloop_lag_p99_seconds (\S+)/m.exec(text)?.[1] ?? NaN);
   return { fanoutDelayP99Ms: histogramP99(text, 'nixfleet_fanout_delay_seconds'), eventLoopLagP99Ms: lag * 1000 };
-}
-
-async function dispatchAll(dashboard: DashboardProcess, hostnames: string[]): Promise<void> {
-  const session = await adminLogin(dashboard.url);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: DISPATCH_CONCURRENCY }, async () => {
-      while (next < hostnames.length) await dispatch(dashboard.url, session, hostnames[next++] as string, 'switch');
-    }),
-  );
 }
 
 /** Lines stored per command, read from the database after the dashboard stopped. */
@@ -88,20 +82,26 @@ function closeCodesOf(reports: BrowserReport[]): Record<string, number> {
 /** With --profile, the dashboard writes a V8 CPU profile here when it stops. */
 const PROFILE_DIR = path.join('bench', 'results', 'profiles');
 
-async function runScenario(scenario: Scenario, fromSource: boolean, profile: boolean): Promise<ScenarioResult> {
+async function runScenario(scenario: Scenario, fromSource: boolean, profile: boolean, earlier: ReadonlyMap<string, Measured>): Promise<ScenarioResult> {
   const nodeArgs = profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(PROFILE_DIR, `${scenario.key}-${Date.now()}`)}`] : [];
   if (process.env.BENCH_NODE_ARGS) nodeArgs.push(...process.env.BENCH_NODE_ARGS.split(' ').filter(Boolean));
-  const dashboard = await startDashboardProcess({ env: scenario.env, fromSource, nodeArgs });
+  const main = process.env.BENCH_DASHBOARD_MAIN;
+  const settings = (process.env.BENCH_DASHBOARD_ENV ?? '').split(' ').filter(Boolean).map((pair) => pair.split('=', 2) as [string, string]);
+  const env = { ...scenario.env, ...Object.fromEntries(settings) };
+  let dashboard = await startDashboardProcess({ env, fromSource, nodeArgs, main });
   const agents = new AgentPool(scenario.agentWorkers);
   const browsers = new BrowserPool(scenario.browserWorkers);
   try {
     const rssBase = dashboard.rssBytes();
     const session = await adminLogin(dashboard.url);
-    await browsers.connect({ wsUrl: dashboard.wsUrl, cookie: session.cookie, count: scenario.browsers, stalledIndex: scenario.stallMs > 0 ? 0 : -1, stallMs: scenario.stallMs });
+    const reconnect = scenario.storm !== null;
+    const stalledIndex = scenario.stallMs > 0 ? 0 : -1;
+    await browsers.connect({ wsUrl: dashboard.wsUrl, cookie: session.cookie, count: scenario.browsers, stalledIndex, stallMs: scenario.stallMs, reconnect });
     const rssBrowsers = dashboard.rssBytes();
     const hostnames = Array.from({ length: scenario.agents }, (_, i) => `bench-${String(i).padStart(5, '0')}`);
     const commandRun = scenario.rollout && { linesPerCommand: scenario.rollout.linesPerCommand, commandMs: scenario.rollout.commandMs, lineBytes: scenario.lineBytes };
-    const connected = await agents.connect({ wsUrl: dashboard.wsUrl, token: BENCH_TOKEN, hostnames, mode: scenario.mode, heartbeatIntervalS: scenario.heartbeatIntervalS, commandRun });
+    const { mode, heartbeatIntervalS } = scenario;
+    const connected = await agents.connect({ wsUrl: dashboard.wsUrl, token: BENCH_TOKEN, hostnames, mode, heartbeatIntervalS, commandRun, reconnect });
     if (connected.failed > 0) throw new Error(`${connected.failed} agents failed to connect`);
     // Let heap growth from connecting settle before reading the RSS.
     await new Promise((r) => setTimeout(r, 1_000));
@@ -109,6 +109,7 @@ async function runScenario(scenario: Scenario, fromSource: boolean, profile: boo
 
     let sent: Record<string, number> = {};
     let rollout: RolloutMeasured | null = null;
+    let storm: StormMeasured | null = null;
     const cpuBefore = dashboard.cpuMs();
     const benchCpuBefore = process.cpuUsage();
     const started = Date.now();
@@ -116,18 +117,28 @@ async function runScenario(scenario: Scenario, fromSource: boolean, profile: boo
       const run = await runRollout({ dashboard, session, agents, browsers, browserCount: scenario.browsers }, hostnames, scenario.rollout);
       rollout = run.measured;
       sent = run.sent;
+    } else if (scenario.storm) {
+      const { dataDir } = dashboard;
+      const restart = async (again: Record<string, string>) => {
+        dashboard = await startDashboardProcess({ env: { ...env, ...again }, fromSource, nodeArgs, dataDir, main });
+        return dashboard;
+      };
+      const run = await runRestartStorm({ dashboard, session, agents, browsers, hostnames, restart }, scenario.storm);
+      storm = run.measured;
     } else if (scenario.idle) {
       await new Promise((r) => setTimeout(r, scenario.durationMs));
     } else {
-      await dispatchAll(dashboard, hostnames);
+      await dispatchAll(dashboard.url, session, hostnames, 'switch');
       await agents.waitForCommands(scenario.agents);
       sent = await agents.stream({ durationMs: scenario.durationMs, linesPerSecond: scenario.linesPerSecond, lineBytes: scenario.lineBytes, maxLinesPerFrame: scenario.maxLinesPerFrame });
       await new Promise((r) => setTimeout(r, SETTLE_MS));
     }
-    const wallMs = Date.now() - started;
-    const cpuMs = dashboard.cpuMs() - cpuBefore;
+    const elapsedMs = Date.now() - started;
+    // The storm's dashboard is the new process: its CPU is counted from its start of listening.
+    const wallMs = storm ? storm.watchedMs : elapsedMs;
+    const cpuMs = storm ? storm.dashboardCpuMs : dashboard.cpuMs() - cpuBefore;
     const benchCpu = process.cpuUsage(benchCpuBefore);
-    const benchCpuPercent = ((benchCpu.user + benchCpu.system) / 1000 / wallMs) * 100;
+    const benchCpuPercent = ((benchCpu.user + benchCpu.system) / 1000 / elapsedMs) * 100;
     const internal = await dashboardInternals(dashboard.url, session.cookie);
     const reports = await browsers.report();
     await agents.stop();
@@ -160,9 +171,10 @@ async function runScenario(scenario: Scenario, fromSource: boolean, profile: boo
       maxSilenceMs: Math.max(...readers.map((r) => r.maxSilenceMs)),
       readersClosed: closeCodesOf(readers),
       rollout,
+      storm,
     };
-    const activeS = (rollout ? rollout.wallMs : scenario.durationMs) / 1000;
-    const verdicts = (TARGETS[scenario.key] ?? []).map((check) => check(measured));
+    const activeS = (rollout ? rollout.wallMs : storm ? wallMs : scenario.durationMs) / 1000;
+    const verdicts = (TARGETS[scenario.key] ?? []).map((check) => check(measured, earlier));
     if (process.env.BENCH_KEEP_LOG) fs.copyFileSync(dashboard.logFile, process.env.BENCH_KEEP_LOG);
     fs.rmSync(dashboard.dataDir, { recursive: true, force: true });
     return {
@@ -181,6 +193,7 @@ async function runScenario(scenario: Scenario, fromSource: boolean, profile: boo
       ...measured,
       verdicts,
       pass: verdicts.every((v) => v.pass),
+      loadAverage: os.loadavg()[0] ?? NaN,
     };
   } catch (err) {
     await agents.stop().catch(() => undefined);
@@ -220,9 +233,10 @@ function printTable(results: ScenarioResult[]): void {
   console.log(line(header));
   for (const row of rows) console.log(line(row));
   for (const r of results) {
-    console.log(`\n${r.key}. ${r.name}`);
+    console.log(`\n${r.key}. ${r.name} (load average ${fmt(r.loadAverage, 1)} at its end, on ${os.cpus().length} cores)`);
     for (const v of r.verdicts) console.log(`   ${v.pass ? 'ok  ' : 'FAIL'} ${v.target}: ${v.actual}`);
     if (r.rollout) for (const text of describeRollout(r.rollout)) console.log(`   ${text}`);
+    if (r.storm) for (const text of describeStorm(r.storm)) console.log(`   ${text}`);
   }
 }
 
@@ -230,12 +244,17 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const only = args.includes('--only') ? (args[args.indexOf('--only') + 1] ?? '').split(',') : null;
   const out = args.includes('--out') ? args[args.indexOf('--out') + 1] : path.join('bench', 'results', 'latest.json');
-  const scenarios = args.includes('--smoke') ? [SMOKE, SMOKE_ROLLOUT] : SCENARIOS.filter((s) => !only || only.includes(s.key));
+  const scenarios = (args.includes('--smoke') ? [SMOKE, SMOKE_ROLLOUT, SMOKE_STORM] : SCENARIOS).filter((s) => !only || only.includes(s.key));
   const results: ScenarioResult[] = [];
+  const measured = new Map<string, Measured>();
+  const began = Date.now();
   for (const scenario of scenarios) {
     console.error(`running ${scenario.key}: ${scenario.name}`);
-    results.push(await runScenario(scenario, args.includes('--from-source'), args.includes('--profile')));
+    const result = await runScenario(scenario, args.includes('--from-source'), args.includes('--profile'), measured);
+    results.push(result);
+    measured.set(result.key, result);
   }
+  console.error(`all scenarios ran in ${((Date.now() - began) / 60_000).toFixed(1)} min`);
   printTable(results);
   if (out) {
     fs.mkdirSync(path.dirname(out), { recursive: true });

@@ -11,7 +11,7 @@ import type { Inbound } from './connection/inbound.js';
 import { Outbox } from './output/outbox.js';
 import { RunState } from './state.js';
 import { CommandDesk } from './command-desk.js';
-import { Heartbeat, buildHeartbeat } from './heartbeat.js';
+import { Heartbeat, buildHeartbeat, firstHeartbeatDelayMs } from './heartbeat.js';
 import { MetricsSampler } from './host/metrics.js';
 import { RepoFacts } from './host/repo-facts.js';
 import { readSystemFacts, type SystemFacts } from './host/system-facts.js';
@@ -123,7 +123,7 @@ export class Agent {
         this.registered = true;
         this.clearRegisterTimer();
         this.connection.markHealthy();
-        this.heartbeat.start();
+        this.heartbeat.start(firstHeartbeatDelayMs(this.config.heartbeatIntervalS * MS_PER_S));
         this.outbox.online(this.connection);
         return;
       case 'command':

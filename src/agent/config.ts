@@ -11,6 +11,7 @@ import type { HostType } from '../protocol/model.js';
 // One duration syntax for the whole fleet (`500ms`, `30s`, `5m`).
 import { parseDuration } from '../util/units.js';
 import { findProgram } from './host/programs.js';
+import { DEFAULT_RECONNECT_POLICY } from './connection/backoff.js';
 
 export class ConfigError extends Error {
   readonly code = 'bad_config';
@@ -70,8 +71,8 @@ const MAX_HEARTBEAT_INTERVAL_S = 3_600;
 const MS_PER_S = 1_000;
 const DEFAULTS = {
   branch: 'main',
-  reconnectMin: '1s',
-  reconnectMax: '60s',
+  reconnectMin: `${DEFAULT_RECONNECT_POLICY.minMs}ms`,
+  reconnectMax: `${DEFAULT_RECONNECT_POLICY.maxMs}ms`,
   // The dashboard pings every 30 s; one and a half intervals of silence is a dead dashboard.
   deadAfter: '45s',
   stopGrace: '5s',

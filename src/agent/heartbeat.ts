@@ -1,7 +1,8 @@
 // The heartbeat: every interval while registered, what the host looks like now. It runs on its own
 // timer and reads only files, so a command that runs (or floods output) never delays it. After a
 // command it also goes out at once (`soon`), so the dashboard sees the new commits within a second
-// rather than an interval later.
+// rather than an interval later. After a register the first one waits a random part of the interval
+// (at most 5 s): the register has just said everything but the metrics.
 import type { HeartbeatPayload } from '../protocol/agent.js';
 import type { MetricsSampler } from './host/metrics.js';
 import type { RepoFacts } from './host/repo-facts.js';
@@ -39,6 +40,20 @@ export function buildHeartbeat(sources: HeartbeatSources): HeartbeatPayload {
   };
 }
 
+/** The first heartbeat after a `register` waits at most this long, however long the interval. */
+export const FIRST_HEARTBEAT_SPREAD_MAX_MS = 5_000;
+
+/**
+ * When the first heartbeat after a `register` goes: at a random moment within the first interval (at
+ * most FIRST_HEARTBEAT_SPREAD_MAX_MS). A restarted dashboard has every agent of the fleet register
+ * within seconds of the others; a heartbeat from each at once would double the burst it must take
+ * (each is a host_update to every browser and a write), and would tell it nothing the register did
+ * not, but the metrics.
+ */
+export function firstHeartbeatDelayMs(intervalMs: number, random: () => number = Math.random): number {
+  return Math.floor(random() * Math.min(intervalMs, FIRST_HEARTBEAT_SPREAD_MAX_MS));
+}
+
 export class Heartbeat {
   private timer: NodeJS.Timeout | null = null;
   private extraTimer: NodeJS.Timeout | null = null;
@@ -49,9 +64,14 @@ export class Heartbeat {
     private readonly beat: () => void,
   ) {}
 
-  /** Sends one now and then every interval. */
-  start(): void {
+  /** Sends one after `firstAfterMs` (now by default) and then every interval. */
+  start(firstAfterMs = 0): void {
     this.stop();
+    if (firstAfterMs <= 0) return this.run();
+    this.timer = setTimeout(() => this.run(), firstAfterMs);
+  }
+
+  private run(): void {
     this.beat();
     this.timer = setInterval(() => this.beat(), this.intervalMs);
   }

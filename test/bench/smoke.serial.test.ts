@@ -1,6 +1,7 @@
 // The benchmark still works: a five-second run against a real dashboard process loses nothing,
-// stores everything and reports every measure, and a small rollout runs every step of every host
-// once within its batch size (the targets themselves live in npm run bench).
+// stores everything and reports every measure, a small rollout runs every step of every host once
+// within its batch size, and a small fleet comes back after the dashboard restarts (the targets
+// themselves live in npm run bench).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -9,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { tempDir } from '../helpers/dashboard.js';
 import { nodeArgs } from '../helpers/program.js';
 
-test('the smoke scenarios run end to end and report latency, loss, CPU, memory, storage and a rollout', () => {
+test('the smoke scenarios run end to end and report latency, loss, CPU, memory, storage, a rollout and a restart storm', () => {
   const out = path.join(tempDir(), 'smoke.json');
   const run = spawnSync(process.execPath, nodeArgs('bench/run.ts', '--smoke', '--from-source', '--out', out), { encoding: 'utf8', timeout: 120_000 });
   assert.equal(run.status, 0, `${run.stdout}\n${run.stderr}`);
@@ -38,4 +39,14 @@ test('the smoke scenarios run end to end and report latency, loss, CPU, memory, 
   assert.equal(rollout.maxHostsInFlight, 5, 'the batch of 5 is filled and never exceeded');
   assert.equal(rolloutRun.versionGaps, 0);
   for (const key of ['wallMs', 'cpuMsPerHostStep', 'peakRssMB'] as const) assert.ok(Number.isFinite(rollout[key]) && rollout[key] > 0, key);
+
+  const stormRun = results.find((r) => r.key === 'smoke-storm');
+  assert.ok(stormRun, 'the restart storm smoke scenario ran');
+  assert.equal(stormRun.pass, true, JSON.stringify(stormRun.verdicts));
+  const storm = stormRun.storm as Record<'agents' | 'registered' | 'browsers' | 'browsersBack' | 'offlineShown' | 'commandsRunning' | 'commandsStillRunning' | 'peakRssMB', number>;
+  assert.equal(storm.registered, storm.agents, 'every agent registered again after the restart');
+  assert.equal(storm.browsersBack, storm.browsers, 'every browser reconnected and got its init');
+  assert.equal(storm.offlineShown, 0);
+  assert.ok(storm.commandsRunning > 0 && storm.commandsStillRunning === storm.commandsRunning, 'the commands ran on across the restart');
+  assert.ok(Number.isFinite(storm.peakRssMB) && storm.peakRssMB > 0, 'peak RSS');
 });

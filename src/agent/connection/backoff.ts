@@ -9,6 +9,9 @@ export interface BackoffPolicy {
   maxMs: number;
 }
 
+/** The agent's policy unless NIXFLEET_RECONNECT_MIN and NIXFLEET_RECONNECT_MAX say otherwise (the benchmark's simulated agents use it too). */
+export const DEFAULT_RECONNECT_POLICY: Readonly<BackoffPolicy> = { minMs: 1_000, maxMs: 60_000 };
+
 /** Doublings past which the ceiling cannot grow further for any sane maxMs; keeps the number finite. */
 const MAX_DOUBLINGS = 40;
 
