@@ -17,6 +17,7 @@ import { SCENARIOS, SMOKE, SMOKE_ROLLOUT, SMOKE_STORM, TARGETS, type Measured, t
 import type { BrowserReport } from './messages.js';
 import { describeRollout, runRollout, type RolloutMeasured } from './rollout.js';
 import { describeStorm, runRestartStorm, type StormMeasured } from './restart-storm.js';
+import { CLUSTER_SETTINGS, clusterServersProblem, clusterVerdicts, describeCluster, runCluster, type ClusterMeasured } from './cluster.js';
 
 /** Time after the agents stop for lines in flight to arrive. */
 const SETTLE_MS = 2_000;
@@ -240,6 +241,8 @@ function printTable(results: ScenarioResult[]): void {
   }
 }
 
+const CLUSTER_NAME = `heavy output across 2 instances: ${CLUSTER_SETTINGS.agents} agents on the follower × ${CLUSTER_SETTINGS.linesPerSecond} lines/s, ${CLUSTER_SETTINGS.browsers} browsers split, ${CLUSTER_SETTINGS.durationMs / 1000} s; against 1 instance on PostgreSQL`;
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const only = args.includes('--only') ? (args[args.indexOf('--only') + 1] ?? '').split(',') : null;
@@ -254,14 +257,31 @@ async function main(): Promise<void> {
     results.push(result);
     measured.set(result.key, result);
   }
+  // The cluster scenario (issue 15) needs PostgreSQL and Redis: without them it is skipped, saying so.
+  let cluster: { measured: ClusterMeasured; verdicts: ReturnType<typeof clusterVerdicts> } | null = null;
+  let clusterSkipped: string | null = null;
+  if (!args.includes('--smoke') && (!only || only.includes('cluster'))) {
+    clusterSkipped = await clusterServersProblem();
+    if (clusterSkipped === null) {
+      console.error(`running cluster: ${CLUSTER_NAME}`);
+      const clusterMeasured = await runCluster();
+      cluster = { measured: clusterMeasured, verdicts: clusterVerdicts(clusterMeasured) };
+    }
+  }
   console.error(`all scenarios ran in ${((Date.now() - began) / 60_000).toFixed(1)} min`);
   printTable(results);
+  if (cluster) {
+    console.log(`\ncluster. ${CLUSTER_NAME} (load average ${fmt(os.loadavg()[0] ?? NaN, 1)} at its end)`);
+    for (const v of cluster.verdicts) console.log(`   ${v.pass ? 'ok  ' : 'FAIL'} ${v.target}: ${v.actual}`);
+    for (const text of describeCluster(cluster.measured)) console.log(`   ${text}`);
+  } else if (clusterSkipped) console.log(`\ncluster: skipped (${clusterSkipped}); start PostgreSQL and Redis to run it`);
   if (out) {
     fs.mkdirSync(path.dirname(out), { recursive: true });
     const machine = { cpus: os.cpus().length, model: os.cpus()[0]?.model, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version };
-    fs.writeFileSync(out, JSON.stringify({ at: new Date().toISOString(), machine, results }, null, 2));
+    fs.writeFileSync(out, JSON.stringify({ at: new Date().toISOString(), machine, results, cluster }, null, 2));
   }
-  process.exit(results.every((r) => r.pass) ? 0 : 1);
+  const clusterPass = cluster === null || cluster.verdicts.every((v) => v.pass);
+  process.exit(results.every((r) => r.pass) && clusterPass ? 0 : 1);
 }
 
 main().catch((err: unknown) => {

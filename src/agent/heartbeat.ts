@@ -90,8 +90,9 @@ export class Heartbeat {
     if (waitMs <= 0) return this.extra();
     this.extraTimer = setTimeout(() => {
       this.extraTimer = null;
-      this.extra();
-    }, waitMs);
+      // A timer may fire a little before its time by this clock: then it waits for the rest.
+      this.soon();
+    }, Math.ceil(waitMs));
   }
 
   private extra(): void {

@@ -45,6 +45,13 @@ import { guardSessionOrigins } from './http/origin.js';
 import { lockDataDir } from './data-dir-lock.js';
 import type { App, DashboardContext } from './http/context.js';
 
+/**
+ * Connections the kernel holds for the dashboard before it accepts them. After a restart thousands
+ * of agents come back within seconds; at Node's default (511) the overflow was dropped and retried
+ * by the kernel only after 1, 3 and 7 s (bench scenario g). Linux caps it at net.core.somaxconn.
+ */
+export const LISTEN_BACKLOG = 4_096;
+
 /** Where the step of the last TOTP code accepted is kept (a code works once, across restarts). */
 const TOTP_STEP_META_KEY = 'totp_last_step';
 
@@ -188,8 +195,9 @@ export async function createCore(config: DashboardConfig, credentials: Credentia
       const began = Date.now();
       // What is already waiting is written while the sockets close, so the final flush is short.
       void store.flush();
-      await hub.close();
+      // The fleet first: the sockets' closing then changes no presence and publishes nothing.
       hub.parts.fleet.stop();
+      await hub.close();
       hub.parts.dispatcher.stop();
       await hub.parts.desired.stop();
       hub.parts.rollouts.stop();
@@ -221,7 +229,7 @@ export async function startDashboard(config: DashboardConfig, options: Dashboard
   const store = await openStore(config, log);
   const core = await createCore(config, credentials, store, log);
   const { app, context } = core;
-  await app.listen({ host: config.listenHost, port: config.listenPort });
+  await app.listen({ host: config.listenHost, port: config.listenPort, backlog: LISTEN_BACKLOG });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.listenPort;
 

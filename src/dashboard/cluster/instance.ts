@@ -7,7 +7,7 @@ import type { DashboardConfig } from '../config.js';
 import { resolveCredentials } from '../auth/credentials.js';
 import { openStore } from '../store/open-store.js';
 import { lockDataDir } from '../data-dir-lock.js';
-import { createCore, shownUrl, type Core } from '../server.js';
+import { createCore, LISTEN_BACKLOG, shownUrl, type Core } from '../server.js';
 import { Bus, type BusHeader } from './bus.js';
 import { Edge, LEADER_SILENCE_MS } from './edge.js';
 import { EdgeLinks } from './edge-links.js';
@@ -144,7 +144,7 @@ export async function startClusterInstance(config: DashboardConfig, options: Clu
     linksOpened: () => edge.counters.linksOpened,
   });
   const app = await createFront({ config, edge, log, health, metrics: () => metrics.metrics() });
-  await app.listen({ host: config.listenHost, port: config.listenPort });
+  await app.listen({ host: config.listenHost, port: config.listenPort, backlog: LISTEN_BACKLOG });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.listenPort;
   void leadership

@@ -48,9 +48,15 @@ export class RemotePeer implements PeerLike {
   }
 
   sendMessage(message: { type: string; payload: object }): boolean {
-    const body = Buffer.from(JSON.stringify(message));
-    const sent = this.open && (message.type === 'init' ? this.link.sendInit(this.conn, body) : this.link.send({ t: 'send', conn: this.conn }, body));
+    const sent = this.open && this.link.send({ t: 'send', conn: this.conn }, Buffer.from(JSON.stringify(message)));
     if (sent) this.observer.sent(this.kind, message.type);
+    return sent;
+  }
+
+  /** After `init` the holding instance passes the fan-out on to this browser (see edge.ts). */
+  sendInit(body: Buffer): boolean {
+    const sent = this.open && this.link.sendInit(this.conn, body);
+    if (sent) this.observer.sent(this.kind, 'init');
     return sent;
   }
 

@@ -23,6 +23,11 @@ export interface HostEntry {
   connected: boolean;
   presenceTimer: NodeJS.Timeout | null;
   presenceDelayMs: number;
+  /**
+   * The host as browsers see it, serialized, kept until it is published again (never while it runs
+   * a command: the command's line count moves without a publish of the host).
+   */
+  wireJson?: string | null;
 }
 
 export interface FleetParts {
@@ -61,6 +66,7 @@ export class Fleet {
     this.commands.onEnded((command) => {
       const entry = this.hosts.get(command.host_id);
       if (!entry) return;
+      entry.wireJson = null;
       this.compartments.noteCommandEnded(entry.record, command);
       this.store.putHost(entry.record);
     });
@@ -140,8 +146,26 @@ export class Fleet {
   }
 
   snapshot(): Host[] {
+    return this.sorted().map((entry) => this.toWire(entry));
+  }
+
+  /** snapshot() as JSON, from each host's kept JSON where it has one. */
+  snapshotJson(): string {
+    return `[${this.sorted()
+      .map((entry) => this.wireJsonOf(entry))
+      .join(',')}]`;
+  }
+
+  private sorted(): HostEntry[] {
     this.sortedIds ??= [...this.hosts.keys()].sort((a, b) => a.localeCompare(b));
-    return this.sortedIds.map((id) => this.toWire(this.hosts.get(id) as HostEntry));
+    return this.sortedIds.map((id) => this.hosts.get(id) as HostEntry);
+  }
+
+  private wireJsonOf(entry: HostEntry): string {
+    if (entry.wireJson) return entry.wireJson;
+    const json = JSON.stringify(this.toWire(entry));
+    if (!this.commands.runningFor(entry.record.id)) entry.wireJson = json;
+    return json;
   }
 
   /** An agent registered: the host exists, is connected and online. */
@@ -228,6 +252,9 @@ export class Fleet {
   /** The agent's socket is gone. The host stays online for the grace period. */
   disconnected(entry: HostEntry): void {
     entry.connected = false;
+    entry.wireJson = null;
+    // Stopping: nobody is left to tell, and with thousands of agents the telling slowed the stop.
+    if (this.stopped) return;
     this.armPresence(entry);
     this.publish(entry.record.id);
   }
@@ -241,6 +268,7 @@ export class Fleet {
   }
 
   private publishJudged(entry: HostEntry): void {
+    entry.wireJson = null;
     // Each compartment's `since` is kept across restarts.
     this.store.putHost(entry.record);
     this.fanout.publishState('host_update', { host: this.toWire(entry) });

@@ -44,6 +44,11 @@ export interface PeerLike {
   writeEncoded(frames: Buffer): void;
   send(message: Buffer): boolean;
   sendMessage(message: { type: string; payload: object }): boolean;
+  /**
+   * A browser's `init`, already serialized. It may be far larger than the outbound cap (the whole
+   * fleet), so it does not count against the cap while it drains.
+   */
+  sendInit(body: Buffer): boolean;
   sendError(code: ErrorCodeValue, message: string): void;
   rejectFrame(reason: string, code?: ErrorCodeValue, now?: number): boolean;
   close(code: number, reason: string): void;
@@ -85,6 +90,10 @@ export class Peer implements PeerLike {
   private readonly queueCapBytes: number;
   private readonly observer: PeerObserver;
   private readonly badFrameTimes: number[] = [];
+  /** Bytes this peer was given to send, in all: with bufferedAmount, how much has left. */
+  private queuedTotal = 0;
+  /** Where the last `init` ends in that count: until then, what is still queued of it is allowed. */
+  private initEnd = 0;
 
   /**
    * `tcp` is the connection under `socket`. Messages sent one at a time go through `socket`; the
@@ -126,20 +135,31 @@ export class Peer implements PeerLike {
     return false;
   }
 
-  /** More is queued for this peer than its cap allows. */
+  /** More is queued for this peer than its cap allows (what is left of its last `init` aside). */
   get overCap(): boolean {
-    return this.socket.bufferedAmount > this.queueCapBytes;
+    const buffered = this.socket.bufferedAmount;
+    const initLeft = Math.max(0, this.initEnd - (this.queuedTotal - buffered));
+    return buffered - initLeft > this.queueCapBytes;
   }
 
   /** Queues complete, already encoded frames (see frame-bytes.ts), after `acceptsMore()` said yes. */
   writeEncoded(frames: Buffer): void {
+    this.queuedTotal += frames.length;
     this.tcp.write(frames);
   }
 
   /** Queues one serialized message if the peer accepts more; returns false once it is cut or closed. */
   send(message: Buffer): boolean {
     if (!this.acceptsMore()) return false;
+    this.queuedTotal += message.length;
     this.socket.send(message, { binary: false, compress: false });
+    return true;
+  }
+
+  sendInit(body: Buffer): boolean {
+    if (!this.send(body)) return false;
+    this.initEnd = this.queuedTotal;
+    this.observer.sent(this.kind, 'init');
     return true;
   }
 
