@@ -117,7 +117,10 @@ test('a host at the desired commit is green; one a commit behind is yellow, and 
   await tooltip.waitFor();
   assert.equal(await tooltip.textContent(), reason);
   await page.keyboard.press('Tab');
-  assert.equal(await tooltip.textContent(), (await cell(page, 'web-behind', 'lock').getAttribute('title')) ?? '', 'the tip follows the focus');
+  // The tip is drawn on the page's next render after the focus moved: waited for, not raced.
+  const lockReason = (await cell(page, 'web-behind', 'lock').getAttribute('title')) ?? '';
+  await until(async () => (await tooltip.textContent()) === lockReason, 'the tip to follow the focus to the lock cell');
+  assert.equal(await tooltip.textContent(), lockReason, 'the tip follows the focus');
   await hostRow(page, 'web-behind').getByRole('checkbox').focus();
   await tooltip.waitFor({ state: 'hidden' });
   assert.deepEqual(watched.errors, []);

@@ -4,6 +4,7 @@
 // says no); the harmless answer has the focus, so Enter does nothing rash.
 import type { PendingAction } from '../../state/command-runner.js';
 import { useApp, useObservable } from '../hooks.js';
+import { useRef } from 'preact/hooks';
 import { useModal } from '../modal.js';
 
 /** Hosts named in the dialog; beyond this it says how many more. */
@@ -14,9 +15,16 @@ export function ConfirmDialog() {
   useObservable(runner.pending);
   const pending = runner.pending.value;
   const dialogRef = useModal(pending !== null);
+  // `close` comes in a later task. By then the next question may be pending (a confirmed command the
+  // host refused, offered the queue) though not drawn yet: only the question on screen is dismissed.
+  const shown = useRef<PendingAction | null>(null);
+  shown.current = pending;
+  const closed = () => {
+    if (runner.pending.value === shown.current) runner.cancel();
+  };
 
   return (
-    <dialog ref={dialogRef} class="modal confirm" aria-labelledby="confirm-title" onClose={() => runner.cancel()}>
+    <dialog ref={dialogRef} class="modal confirm" aria-labelledby="confirm-title" onClose={closed}>
       {pending?.kind === 'confirm' && (
         <div>
           <h2 id="confirm-title">

@@ -17,14 +17,20 @@ export function NewTokenForm({ panel, nameRef }: { panel: TokensPanel; nameRef: 
   const submit = async (event: Event) => {
     event.preventDefault();
     if (panel.list.kind !== 'loaded') return;
-    const trimmed = name.trim();
+    // What the form shows now: a choice made just before Enter may not have been drawn (and so be in
+    // this render's state) yet.
+    const fields = event.currentTarget instanceof HTMLFormElement ? new FormData(event.currentTarget) : null;
+    const shownScope = fields?.get('scope');
+    const chosenScope = typeof shownScope === 'string' && isScope(shownScope) ? shownScope : scope;
+    const shownName = fields?.get('token_name');
+    const trimmed = (typeof shownName === 'string' ? shownName : name).trim();
     const found = tokenNameProblem(trimmed, panel.list.tokens);
     setProblem(found);
     if (found) {
       nameRef.current?.focus();
       return;
     }
-    await apiTokens.create(trimmed, scope);
+    await apiTokens.create(trimmed, chosenScope);
     // The form starts again once the dashboard made the token; after a refusal the name stays to fix.
     if (apiTokens.panel.value?.created?.token.name === trimmed) setName('');
   };
