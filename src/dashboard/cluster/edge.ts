@@ -12,7 +12,7 @@ import type net from 'node:net';
 import type WebSocket from 'ws';
 import type { Logger } from 'pino';
 import { CloseCode } from '../../protocol/constants.js';
-import { Peer, type PeerKind, type PeerObserver } from '../hub/peer.js';
+import { closePeers, Peer, type PeerKind, type PeerObserver } from '../hub/peer.js';
 import { BACKLOG_RECHECK_MS } from '../hub/fanout.js';
 import { CLOSE_GRACE_MS } from '../hub/hub.js';
 import type { BusHeader } from './bus.js';
@@ -335,14 +335,9 @@ export class Edge {
     clearInterval(this.timer);
     clearInterval(this.keepalive);
     if (this.recheck) clearTimeout(this.recheck);
-    const open = [...this.sockets.values()];
+    const open = [...this.sockets.values()].map((local) => local.peer);
     this.unlink('stopping');
-    const closed = open.map(
-      (local) => new Promise<void>((resolve) => (local.peer.socket.readyState === local.peer.socket.CLOSED ? resolve() : local.peer.socket.once('close', () => resolve()))),
-    );
-    for (const local of open) local.peer.close(code, reason);
-    await Promise.race([Promise.all(closed), new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref())]);
-    for (const local of open) local.peer.socket.terminate();
+    await closePeers(open, code, reason, graceMs);
     this.sockets.clear();
   }
 }

@@ -9,7 +9,6 @@ import type { DashboardConfig } from '../config.js';
 import type { App } from '../http/context.js';
 import { securityHeaders } from '../http/security-headers.js';
 import { answerError } from '../http/errors.js';
-import { INTERNAL_HEADER } from '../http/ws-route.js';
 import { WEBHOOK_BODY_LIMIT_BYTES } from '../desired/routes.js';
 import { Edge, NoLeaderError, UnansweredError, type LeaderReply } from './edge.js';
 import type { UpgradeIdentity } from './edge-links.js';
@@ -38,12 +37,10 @@ export interface FrontParts {
 
 export type FrontApp = App;
 
-/** The request as the leader should see it: the client's own headers, never our internal one. */
+/** The request as the leader should see it: the client's own headers (the leader drops our internal one). */
 function forwardedHeaders(request: FastifyRequest): Record<string, string | string[]> {
   const headers: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(request.headers)) {
-    if (value !== undefined && name !== INTERNAL_HEADER) headers[name] = value;
-  }
+  for (const [name, value] of Object.entries(request.headers)) if (value !== undefined) headers[name] = value;
   return headers;
 }
 

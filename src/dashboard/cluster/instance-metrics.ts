@@ -5,7 +5,7 @@ import { Counter, Gauge, Registry } from 'prom-client';
 export interface InstanceState {
   isLeader(): boolean;
   busConnected(): boolean;
-  databaseConnected(): boolean;
+  databaseConnected(): Promise<boolean>;
   linked(): boolean;
   sockets(): { agents: number; browsers: number };
   linksOpened(): number;
@@ -14,18 +14,18 @@ export interface InstanceState {
 export function instanceMetrics(instance: string, state: InstanceState): Registry {
   const registry = new Registry();
   registry.setDefaultLabels({ instance });
-  const gauge = (name: string, help: string, read: () => boolean) =>
+  const gauge = (name: string, help: string, read: () => boolean | Promise<boolean>) =>
     new Gauge({
       name,
       help,
       registers: [registry],
-      collect(this: Gauge) {
-        this.set(read() ? 1 : 0);
+      async collect(this: Gauge) {
+        this.set((await read()) ? 1 : 0);
       },
     });
   gauge('nixfleet_cluster_leader', 'Whether this instance keeps the fleet (1) or follows (0).', state.isLeader);
   gauge('nixfleet_cluster_bus_connected', 'Whether this instance is connected to the cluster bus (Redis).', state.busConnected);
-  gauge('nixfleet_cluster_database_connected', 'Whether PostgreSQL answered this instance at its last check.', state.databaseConnected);
+  gauge('nixfleet_cluster_database_connected', 'Whether PostgreSQL answers this instance (asked at each scrape).', state.databaseConnected);
   gauge('nixfleet_cluster_linked', 'Whether this instance has a link to the leader.', state.linked);
   new Gauge({
     name: 'nixfleet_cluster_sockets',

@@ -15,9 +15,8 @@ import { Leadership } from './leadership.js';
 import { createFront, type FrontApp, type InstanceHealth } from './front.js';
 import { instanceMetrics } from './instance-metrics.js';
 
-/** How often the leader says so on the bus, and how often an instance checks the database answers. */
+/** How often the leader says so on the bus. */
 export const LEADER_BEAT_MS = 1_000;
-const DATABASE_CHECK_MS = 5_000;
 const EMPTY = Buffer.alloc(0);
 
 export interface ClusterInstance {
@@ -53,8 +52,6 @@ export async function startClusterInstance(config: DashboardConfig, options: Clu
   let beat: NodeJS.Timeout | null = null;
   let stopping = false;
   let lastLeaderBeatAt = 0;
-  let databaseAnswers = true;
-  const databaseCheck = setInterval(() => void store.ping().then((ok) => (databaseAnswers = ok)), DATABASE_CHECK_MS);
 
   const subscribe = (name: string, handler: (header: BusHeader, body: Buffer) => void) =>
     bus.subscribe(name, handler).catch((err: unknown) => log.debug({ err, name }, 'cluster: subscribing ended'));
@@ -138,7 +135,7 @@ export async function startClusterInstance(config: DashboardConfig, options: Clu
   const metrics = instanceMetrics(config.instanceId, {
     isLeader: () => leadership.isLeader,
     busConnected: () => bus.connected,
-    databaseConnected: () => databaseAnswers,
+    databaseConnected: () => store.ping(),
     linked: () => edge.leaderId !== null,
     sockets: () => edge.counts,
     linksOpened: () => edge.counters.linksOpened,
@@ -159,7 +156,6 @@ export async function startClusterInstance(config: DashboardConfig, options: Clu
   const close = () => {
     closing ??= (async () => {
       stopping = true;
-      clearInterval(databaseCheck);
       if (beat) clearInterval(beat);
       // Followers let go of this leader now rather than after its silence, and wait for the next.
       stepDown();

@@ -16,7 +16,7 @@ import type { DashboardMetrics } from '../metrics.js';
 import type { Fanout } from './fanout.js';
 import type { DesiredTracker } from '../desired/desired-tracker.js';
 import type { RolloutBook } from '../rollouts/rollout-book.js';
-import { Peer, type PeerLike, type PeerOptions } from './peer.js';
+import { closePeers, Peer, type PeerLike, type PeerOptions } from './peer.js';
 import { AgentConnection } from './agent-connection.js';
 import { BrowserConnection } from './browser-connection.js';
 
@@ -200,11 +200,6 @@ export class Hub {
   async close(code: number = CloseCode.goingAway, reason = 'dashboard shutting down', graceMs = CLOSE_GRACE_MS): Promise<void> {
     this.stopping = true;
     clearInterval(this.keepalive);
-    const open = [...this.peers];
-    const closed = open.map((peer) => new Promise<void>((resolve) => (peer.socket.readyState === peer.socket.CLOSED ? resolve() : peer.socket.once('close', () => resolve()))));
-    for (const peer of open) peer.close(code, reason);
-    const grace = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
-    await Promise.race([Promise.all(closed), grace]);
-    for (const peer of this.peers) peer.socket.terminate();
+    await closePeers([...this.peers], code, reason, graceMs);
   }
 }

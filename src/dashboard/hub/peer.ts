@@ -207,3 +207,15 @@ export class Peer implements PeerLike {
     if (this.socket.readyState === WebSocket.OPEN) this.socket.ping();
   }
 }
+
+/**
+ * Closes sockets (shutdown): each gets the close frame first; those that have not finished the closing
+ * handshake within `graceMs` are cut, so that a slow peer cannot hold the shutdown up.
+ */
+export async function closePeers(peers: readonly Peer[], code: number, reason: string, graceMs: number): Promise<void> {
+  const closed = peers.map((peer) => new Promise<void>((resolve) => (peer.socket.readyState === peer.socket.CLOSED ? resolve() : peer.socket.once('close', () => resolve()))));
+  for (const peer of peers) peer.close(code, reason);
+  const grace = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
+  await Promise.race([Promise.all(closed), grace]);
+  for (const peer of peers) peer.socket.terminate();
+}
