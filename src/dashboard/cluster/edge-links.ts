@@ -148,7 +148,8 @@ export class EdgeLinks {
       }
       case 'ping': {
         const remote = link.conns.get(conn);
-        if (remote) hub.answerPing(remote.peer, body);
+        if (remote?.kind === 'agent') remote.connection.answerPing(body);
+        else remote?.peer.pong(body);
         return;
       }
       case 'gone':

@@ -19,6 +19,9 @@ export interface Replay {
 export class OutputLog {
   /** Lines handed to the store and not yet durable, per command, in seq order. */
   private readonly pending = new Map<string, StoredLine[]>();
+  /** The commands with lines in `pending`, per host: what an agent's delivery barrier waits for. */
+  private readonly pendingByHost = new Map<string, Set<string>>();
+  private readonly hostOf = new Map<string, string>();
 
   constructor(
     private readonly store: Store,
@@ -61,6 +64,13 @@ export class OutputLog {
     if (!pending) {
       pending = [];
       this.pending.set(record.id, pending);
+      this.hostOf.set(record.id, record.host_id);
+      let commands = this.pendingByHost.get(record.host_id);
+      if (!commands) {
+        commands = new Set();
+        this.pendingByHost.set(record.host_id, commands);
+      }
+      commands.add(record.id);
     }
     for (const line of lines) pending.push(line);
     this.store.appendOutput(record.id, lines, record.agent_seq_next);
@@ -72,8 +82,21 @@ export class OutputLog {
     if (!pending) return;
     let keepFrom = 0;
     while (keepFrom < pending.length && (pending[keepFrom]?.seq ?? Infinity) <= throughSeq) keepFrom++;
-    if (keepFrom === pending.length) this.pending.delete(commandId);
-    else pending.splice(0, keepFrom);
+    if (keepFrom < pending.length) {
+      pending.splice(0, keepFrom);
+      return;
+    }
+    this.pending.delete(commandId);
+    const hostId = this.hostOf.get(commandId) ?? '';
+    this.hostOf.delete(commandId);
+    const commands = this.pendingByHost.get(hostId);
+    commands?.delete(commandId);
+    if (commands?.size === 0) this.pendingByHost.delete(hostId);
+  }
+
+  /** The host's commands whose lines are not all durable yet. */
+  unsettledOf(hostId: string): Iterable<string> {
+    return this.pendingByHost.get(hostId) ?? [];
   }
 
   /**

@@ -19,6 +19,7 @@ import type { Outcome } from '../commands/command-book.js';
 import type { PeerLike } from './peer.js';
 import type { Hub } from './hub.js';
 import type { AgentIdentity } from '../auth/agent-tokens.js';
+import { afterRecorded } from '../store/store.js';
 
 const STATUS_OUTCOMES: Record<StatusPayload['status'], Outcome['status']> = {
   ok: 'succeeded',
@@ -41,6 +42,18 @@ export class AgentConnection {
 
   send(message: DashboardToAgentMessage): boolean {
     return this.peer.sendMessage(message);
+  }
+
+  /**
+   * Pongs are answered by hand (autoPong is off). An agent uses a ping as a delivery barrier: its
+   * pong says that every frame before it was applied and is durable, its host's output lines with
+   * them, so the agent may forget those lines. While storage is failing, the pong says only
+   * "applied" (the lines are held in memory and written when storage returns), so that live output
+   * keeps flowing.
+   */
+  answerPing(data: Buffer): void {
+    const { store, output } = this.hub.parts;
+    afterRecorded(store, () => this.peer.pong(data), this.hostId === null ? [] : output.unsettledOf(this.hostId));
   }
 
   onFrame(data: WebSocket.RawData, isBinary: boolean): void {

@@ -9,7 +9,7 @@ import type { Fleet } from '../fleet/fleet.js';
 import type { CommandBook } from '../commands/command-book.js';
 import type { OutputLog } from '../commands/output-log.js';
 import type { EventLog } from '../events.js';
-import { afterRecorded, type Store } from '../store/store.js';
+import type { Store } from '../store/store.js';
 import type { AgentIdentity, AgentTokens } from '../auth/agent-tokens.js';
 import type { Dispatcher } from '../commands/dispatcher.js';
 import type { DashboardMetrics } from '../metrics.js';
@@ -93,6 +93,7 @@ export class Hub {
   attachAgent(socket: WebSocket, tcp: net.Socket, address: string, identity: AgentIdentity): AgentConnection {
     const peer = this.track(socket, tcp, { kind: 'agent', address, queueCapBytes: this.limits.agentQueueBytes });
     const connection = this.attachRemoteAgent(peer, identity);
+    socket.on('ping', (data) => connection.answerPing(data));
     socket.on('message', (data, isBinary) => connection.onFrame(data, isBinary));
     socket.on('close', () => this.detachAgent(connection));
     return connection;
@@ -143,20 +144,10 @@ export class Hub {
     const peer = new Peer(socket, tcp, { ...options, observer: this.parts.metrics });
     this.peers.add(peer);
     socket.on('close', () => this.peers.delete(peer));
-    socket.on('ping', (data) => this.answerPing(peer, data));
+    // An agent's pings are its delivery barrier, answered by its connection (attachAgent).
+    if (options.kind === 'browser') socket.on('ping', (data) => peer.pong(data));
     socket.on('error', (err) => this.parts.log.debug({ err, address: options.address }, `${options.kind} socket error`));
     return peer;
-  }
-
-  /**
-   * Pongs are answered by hand (autoPong is off). An agent uses a ping as a delivery barrier: its
-   * pong says that every frame before it was applied and is durable, so the agent may forget those
-   * lines. While storage is failing, the pong says only "applied" (the lines are held in memory
-   * and written when storage returns), so that live output keeps flowing.
-   */
-  answerPing(peer: PeerLike, data: Buffer): void {
-    if (peer.kind === 'agent') afterRecorded(this.parts.store, () => peer.pong(data));
-    else peer.pong(data);
   }
 
   /** close() has begun: no new sockets are taken in. */

@@ -2,6 +2,13 @@
 // backend as one batch (one transaction), in order. A backend says when a batch is durable or failed;
 // a failed batch is retried by the backend, and the ones after it wait, so the order of writes holds
 // and nothing is lost while the database is away. Reads are the backend's own.
+//
+// Output lines are the exception to "every tick": a command's lines wait until there are enough of
+// them to fill a chunk, or until the oldest has waited OUTPUT_HOLD_MS, or until the command's record
+// is written. Each stored chunk costs an index entry on a page of its own, so with a thousand
+// commands streaming a few lines a tick each, chunks of a tick cost the writer several times what the
+// lines do. Whoever must know that lines are on disk (an agent's delivery barrier) names their
+// command to afterDurable() and waits for them.
 import type { Logger } from 'pino';
 import type { Rollout } from '../../protocol/rollout.js';
 import type {
@@ -22,13 +29,51 @@ import type { WriteBatch } from './write-batch.js';
 /** While writes keep failing, the error is logged again this often, with what is waiting. */
 const FAILURE_LOG_INTERVAL_MS = 30_000;
 const STREAM_CODES = { stdout: 0, stderr: 1 } as const;
+/** The longest a command's output lines wait for more of them to share one stored chunk. */
+export const OUTPUT_HOLD_MS = 500;
+/** A command's lines are written at the next tick once this many wait, or this many characters. */
+export const OUTPUT_CHUNK_LINES = 64;
+export const OUTPUT_CHUNK_CHARS = 32 * 1024;
+
+interface OutputPart {
+  lines: readonly StoredLine[];
+  agentSeqNext: number;
+}
+
+/** Someone waiting for durability: of the batches through `batchId`, and of the held output named. */
+interface DurableWaiter {
+  batchId: number;
+  /** Held outputs named by the waiter and not yet in a batch. */
+  heldLeft: number;
+  resolve: () => void;
+}
+
+/** One command's lines waiting for more to share a chunk. */
+class HeldOutput {
+  readonly parts: OutputPart[] = [];
+  readonly waiters: DurableWaiter[] = [];
+  private lineCount = 0;
+  private chars = 0;
+
+  constructor(readonly since: number) {}
+
+  add(part: OutputPart): void {
+    this.parts.push(part);
+    this.lineCount += part.lines.length;
+    for (const line of part.lines) this.chars += line.line.length;
+  }
+
+  due(now: number): boolean {
+    return this.lineCount >= OUTPUT_CHUNK_LINES || this.chars >= OUTPUT_CHUNK_CHARS || now - this.since >= OUTPUT_HOLD_MS;
+  }
+}
 
 /** Writes waiting for the next batch. Records are live objects, read when the batch is taken. */
 class PendingWrites {
   meta = new Map<string, string>();
   hosts = new Map<string, HostRecord | null>();
   commands = new Map<string, CommandRecord>();
-  output: { commandId: string; lines: readonly StoredLine[]; agentSeqNext: number }[] = [];
+  output: (OutputPart & { commandId: string })[] = [];
   sessions = new Map<string, SessionRecord | null>();
   hostTokens = new Map<string, HostTokenRecord | null>();
   apiTokens = new Map<string, ApiTokenRecord | null>();
@@ -106,11 +151,14 @@ interface InFlight {
 export abstract class BatchingStore implements Store {
   abstract readonly kind: Store['kind'];
   private pending = new PendingWrites();
+  /** Output lines waiting to fill a chunk, per command (see OUTPUT_HOLD_MS). */
+  private readonly held = new Map<string, HeldOutput>();
   private flushTimer: NodeJS.Timeout | null = null;
   private nextBatchId = 1;
   /** Batches handed to the backend and not yet durable, in order. */
   protected readonly inFlight = new Map<number, InFlight>();
-  private readonly flushWaiters: { batchId: number; resolve: () => void }[] = [];
+  /** Waiting for batches (and held output) to be durable; resolved in the order batches become so. */
+  private durableWaiters: DurableWaiter[] = [];
   private readonly durableListeners: ((commandId: string, throughSeq: number) => void)[] = [];
   private readonly observers: StoreObserver[] = [];
   private writeError: string | null = null;
@@ -152,7 +200,12 @@ export abstract class BatchingStore implements Store {
 
   appendOutput(commandId: string, lines: readonly StoredLine[], agentSeqNext: number): void {
     if (lines.length === 0) return;
-    this.pending.output.push({ commandId, lines, agentSeqNext });
+    let held = this.held.get(commandId);
+    if (!held) {
+      held = new HeldOutput(Date.now());
+      this.held.set(commandId, held);
+    }
+    held.add({ lines, agentSeqNext });
     this.scheduleFlush();
   }
 
@@ -210,13 +263,16 @@ export abstract class BatchingStore implements Store {
     this.observers.push(observer);
   }
 
-  afterDurable(callback: () => void): void {
-    const through = this.pending.empty ? this.nextBatchId - 1 : this.nextBatchId;
-    if ([...this.inFlight.keys()].every((id) => id > through) && this.pending.empty) {
-      queueMicrotask(callback);
-      return;
+  afterDurable(callback: () => void, outputOf: Iterable<string> = []): void {
+    const waiter: DurableWaiter = { batchId: this.pending.empty ? this.nextBatchId - 1 : this.nextBatchId, heldLeft: 0, resolve: callback };
+    for (const commandId of outputOf) {
+      const held = this.held.get(commandId);
+      if (!held || held.waiters.includes(waiter)) continue;
+      held.waiters.push(waiter);
+      waiter.heldLeft += 1;
     }
-    this.flushWaiters.push({ batchId: through, resolve: callback });
+    if (waiter.heldLeft === 0 && this.isDurable(waiter.batchId)) queueMicrotask(callback);
+    else this.durableWaiters.push(waiter);
   }
 
   onOutputDurable(listener: (commandId: string, throughSeq: number) => void): void {
@@ -228,9 +284,16 @@ export abstract class BatchingStore implements Store {
   }
 
   flush(): Promise<void> {
-    const batchId = this.sendBatch();
-    if ([...this.inFlight.keys()].every((id) => id > batchId)) return Promise.resolve();
-    return new Promise((resolve) => this.flushWaiters.push({ batchId, resolve }));
+    const batchId = this.sendBatch(true);
+    if (this.isDurable(batchId)) return Promise.resolve();
+    return new Promise((resolve) => this.durableWaiters.push({ batchId, heldLeft: 0, resolve }));
+  }
+
+  /** Whether the batches through `batchId` were all taken and are durable. */
+  private isDurable(batchId: number): boolean {
+    if (batchId >= this.nextBatchId) return false;
+    for (const id of this.inFlight.keys()) if (id <= batchId) return false;
+    return true;
   }
 
   /** Flushes what waits, for at most `timeoutMs`; then no more batches are taken. Logs what did not make it. */
@@ -255,9 +318,12 @@ export abstract class BatchingStore implements Store {
         for (const listener of this.durableListeners) listener(commandId, seq);
       }
     }
-    while (this.flushWaiters.length > 0 && (this.flushWaiters[0]?.batchId ?? Infinity) <= id) {
-      this.flushWaiters.shift()?.resolve();
-    }
+    if (this.durableWaiters.length === 0) return;
+    const waiting: DurableWaiter[] = [];
+    const ready: DurableWaiter[] = [];
+    for (const waiter of this.durableWaiters) (waiter.heldLeft === 0 && waiter.batchId <= id ? ready : waiting).push(waiter);
+    this.durableWaiters = waiting;
+    for (const waiter of ready) waiter.resolve();
   }
 
   /** The backend could not write the batch; it tries again, and the batches after it wait. */
@@ -276,16 +342,38 @@ export abstract class BatchingStore implements Store {
     this.flushTimer = setTimeout(() => this.sendBatch(), this.flushIntervalMs);
   }
 
-  /** Takes everything pending as one batch and hands it to the backend; returns its id. */
-  private sendBatch(): number {
+  /**
+   * Takes everything pending as one batch, with the held output that is due (all of it when `all`),
+   * and hands it to the backend; returns its id.
+   */
+  private sendBatch(all = false): number {
     if (this.flushTimer !== null) clearTimeout(this.flushTimer);
     this.flushTimer = null;
+    this.releaseHeld(all);
     const pending = this.pending;
-    if (pending.empty) return this.nextBatchId - 1;
-    this.pending = new PendingWrites();
-    const taken = pending.take(this.nextBatchId++);
-    this.inFlight.set(taken.batch.id, taken);
-    this.send(taken.batch);
-    return taken.batch.id;
+    if (!pending.empty) {
+      this.pending = new PendingWrites();
+      const taken = pending.take(this.nextBatchId++);
+      this.inFlight.set(taken.batch.id, taken);
+      this.send(taken.batch);
+    }
+    if (this.held.size > 0) this.scheduleFlush();
+    return this.nextBatchId - 1;
+  }
+
+  /** Moves held output into the pending batch: what is due, what goes with its command's record, or all. */
+  private releaseHeld(all: boolean): void {
+    if (this.held.size === 0) return;
+    const now = Date.now();
+    const batchId = this.nextBatchId;
+    for (const [commandId, held] of this.held) {
+      if (!all && !held.due(now) && !this.pending.commands.has(commandId)) continue;
+      this.held.delete(commandId);
+      for (const part of held.parts) this.pending.output.push({ commandId, lines: part.lines, agentSeqNext: part.agentSeqNext });
+      for (const waiter of held.waiters) {
+        waiter.batchId = Math.max(waiter.batchId, batchId);
+        waiter.heldLeft -= 1;
+      }
+    }
   }
 }

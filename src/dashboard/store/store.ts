@@ -170,8 +170,12 @@ export interface Store {
 
   /** Told how long each batch took to write, and of each failed attempt. */
   observe(observer: StoreObserver): void;
-  /** Calls back once every write made so far is durable; at once when nothing is waiting. */
-  afterDurable(callback: () => void): void;
+  /**
+   * Calls back once every write made so far is durable, output lines aside: those wait to share a
+   * chunk (up to OUTPUT_HOLD_MS) unless their command is named in `outputOf`, whose lines so far
+   * are then waited for too. At once when nothing is waiting.
+   */
+  afterDurable(callback: () => void, outputOf?: Iterable<string>): void;
   /** Called once lines up to `throughSeq` of a command are durable. */
   onOutputDurable(listener: (commandId: string, throughSeq: number) => void): void;
   /** Answers a trivial query on the read connection; false when the database does not answer. */
@@ -183,11 +187,12 @@ export interface Store {
 }
 
 /**
- * Calls back once every write made so far is durable, or at once while storage is failing: what
- * waits on it (an agent's delivery barrier, a command going to its host, the answer that a command
- * was accepted) must not stop with the disk. The writes are held and made when storage returns.
+ * Calls back once every write made so far (and the output of the commands named) is durable, or at
+ * once while storage is failing: what waits on it (an agent's delivery barrier, a command going to
+ * its host, the answer that a command was accepted) must not stop with the disk. The writes are held
+ * and made when storage returns.
  */
-export function afterRecorded(store: Store, callback: () => void): void {
-  if (store.health().ok) store.afterDurable(callback);
+export function afterRecorded(store: Store, callback: () => void, outputOf?: Iterable<string>): void {
+  if (store.health().ok) store.afterDurable(callback, outputOf);
   else callback();
 }
