@@ -34,6 +34,7 @@ interface SimBrowser {
   /** With reconnect: failed attempts since the last message (the page's backoff), what each reconnect took, how connections ended. */
   failures: number;
   reconnectInitMs: number[];
+  reconnectUpgradeMs: number[];
   connectionEvents: Record<string, number>;
   hosts: HostWatch | null;
 }
@@ -240,6 +241,7 @@ function newBrowser(start: BrowserWorkerStart): SimBrowser {
     rolloutsEnded: new Set(),
     failures: 0,
     reconnectInitMs: [],
+    reconnectUpgradeMs: [],
     connectionEvents: {},
     hosts: start.reconnect ? new HostWatch() : null,
   };
@@ -282,6 +284,7 @@ async function connect(start: BrowserWorkerStart, browser: SimBrowser, index: nu
     return retry();
   }
   browser.socket = socket;
+  if (reconnecting) browser.reconnectUpgradeMs.push(nowMs() - attemptedAt);
   void socket.closed.then((code) => {
     browser.closeCode = code;
     if (!start.reconnect) return;
@@ -303,6 +306,7 @@ function report(): BrowserReport[] {
     versionGaps: b.versionGaps,
     maxSilenceMs: Math.max(b.maxSilenceMs, nowMs() - b.lastStateAt),
     reconnectInitMs: b.reconnectInitMs,
+    reconnectUpgradeMs: b.reconnectUpgradeMs,
     connectionEvents: b.connectionEvents,
     presence: b.hosts?.report() ?? null,
   }));

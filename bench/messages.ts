@@ -113,6 +113,8 @@ export interface BrowserReport {
   maxSilenceMs: number;
   /** With reconnect: every reconnect, from the attempt that succeeded to its `init`, in ms; and how connections ended ("closed 1001", "refused 503", "no connection"). */
   reconnectInitMs: number[];
+  /** The same reconnects, from the attempt to the upgrade's answer (the rest of reconnectInitMs is the init's making and reading). */
+  reconnectUpgradeMs: number[];
   connectionEvents: Record<string, number>;
   presence: PresenceReport | null;
 }

@@ -42,6 +42,8 @@ export interface StormMeasured {
   /** Browsers back, and from each reconnect attempt that succeeded to its init: p50 and the longest. */
   browsersBack: number;
   initMs: ReturnType<Histogram['toJSON']>;
+  /** The part of initMs until the upgrade was answered: p50 and the longest. */
+  upgradeMs: ReturnType<Histogram['toJSON']>;
   /** Upgrades refused with an HTTP status, by status: tried before the new process listened (the old one stopping), and after. */
   refusedWhileStopping: Record<string, number>;
   refusedByNew: Record<string, number>;
@@ -125,9 +127,11 @@ async function startCommands(dashboard: DashboardProcess, session: AdminSession,
   return ids;
 }
 
-function judgeBrowsers(reports: BrowserReport[], listenAt: number): Pick<StormMeasured, 'allConnectedMs' | 'offlineShown' | 'offlineHosts' | 'browsersBack' | 'initMs' | 'browserEvents'> {
+function judgeBrowsers(reports: BrowserReport[], listenAt: number): Pick<StormMeasured, 'allConnectedMs' | 'offlineShown' | 'offlineHosts' | 'browsersBack' | 'initMs' | 'upgradeMs' | 'browserEvents'> {
   const initMs = new Histogram();
+  const upgradeMs = new Histogram();
   for (const report of reports) for (const ms of report.reconnectInitMs) initMs.record(ms);
+  for (const report of reports) for (const ms of report.reconnectUpgradeMs) upgradeMs.record(ms);
   const presence = reports.map((r) => r.presence);
   return {
     allConnectedMs: Math.max(...presence.map((p) => (p ? p.allConnectedAtMs - listenAt : NaN))),
@@ -135,6 +139,7 @@ function judgeBrowsers(reports: BrowserReport[], listenAt: number): Pick<StormMe
     offlineHosts: [...new Set(presence.flatMap((p) => p?.offlineHosts ?? []))],
     browsersBack: reports.filter((r) => r.reconnectInitMs.length > 0).length,
     initMs: initMs.toJSON(),
+    upgradeMs: upgradeMs.toJSON(),
     browserEvents: sumCounts(reports.map((r) => r.connectionEvents)),
   };
 }
@@ -277,7 +282,7 @@ export function describeStorm(m: StormMeasured): string[] {
       ` ${m.registerTimeouts} register timeouts`,
     `refused upgrades: while stopping ${counts(m.refusedWhileStopping)}; by the new process ${counts(m.refusedByNew)};` +
       ` ${m.refusedAgentsRegistered}/${m.refusedAgents} refused agents registered afterwards; no connection: ${counts(m.connectErrors)}`,
-    `browsers back ${m.browsersBack}/${m.browsers}, init p50 ${ms(m.initMs.p50)}, longest ${ms(m.initMs.max)} after their reconnect; connections: ${counts(m.browserEvents)};` +
+    `browsers back ${m.browsersBack}/${m.browsers}, init p50 ${ms(m.initMs.p50)}, longest ${ms(m.initMs.max)} after their reconnect (upgrade answered: p50 ${ms(m.upgradeMs.p50)}, longest ${ms(m.upgradeMs.max)}); connections: ${counts(m.browserEvents)};` +
       ` every host shown online and connected ${ms(m.allConnectedMs)} after listening`,
     `commands across the restart: ${m.commandsRunning} running, ${m.commandsNamed} registers named one, ${m.commandsStillRunning} still running`,
     `before the restart: heartbeat fan-out p99 ${ms(m.steadyHeartbeatP99Ms)}; browser worker threads busy ${percents(m.steadyBrowserWorkersBusy)} (during the storm ${percents(m.browserWorkersBusy)})`,

@@ -126,6 +126,18 @@ export class DashboardMetrics {
     this.storageFailures.inc();
   }
 
+  /** The agents' connections accepted and waiting for their turn (http/connection-triage.ts). */
+  watchConnectionTriage(waiting: () => number): void {
+    new Gauge({
+      name: 'nixfleet_agent_connections_waiting',
+      help: 'Agent connections accepted and waiting for their turn (a reconnect storm shows here)',
+      registers: [this.registry],
+      collect(this: Gauge) {
+        this.set(waiting());
+      },
+    });
+  }
+
   /** Registers the gauges that read the live state when scraped. */
   watch(sources: MetricsSources): void {
     const registers = [this.registry];

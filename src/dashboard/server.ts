@@ -19,6 +19,8 @@ import { CommandBook, RECENT_COMMANDS_KEPT } from './commands/command-book.js';
 import { RECENT_ROLLOUTS_KEPT, RolloutBook } from './rollouts/rollout-book.js';
 import { rolloutRoutes } from './rollouts/routes.js';
 import { OutputLog } from './commands/output-log.js';
+import { acceptWider } from './http/wide-accept.js';
+import { ConnectionTriage } from './http/connection-triage.js';
 import { DEFAULT_TIMEOUTS_MS, Dispatcher } from './commands/dispatcher.js';
 import { Fleet } from './fleet/fleet.js';
 import { DesiredTracker, desiredSettingsOf } from './desired/desired-tracker.js';
@@ -188,6 +190,8 @@ export async function createCore(config: DashboardConfig, credentials: Credentia
   pageRoutes(app);
   wsRoute(app, context);
   await app.ready();
+  const triage = new ConnectionTriage(app.server);
+  hub.parts.metrics.watchConnectionTriage(() => triage.waitingCount);
 
   let closing: Promise<void> | null = null;
   const close = () => {
@@ -197,7 +201,10 @@ export async function createCore(config: DashboardConfig, credentials: Credentia
       void store.flush();
       // The fleet first: the sockets' closing then changes no presence and publishes nothing.
       hub.parts.fleet.stop();
-      await hub.close();
+      const hubClosed = hub.close();
+      // After hub.close() began: the agents still waiting are let in to be told the dashboard stops.
+      triage.close();
+      await hubClosed;
       hub.parts.dispatcher.stop();
       await hub.parts.desired.stop();
       hub.parts.rollouts.stop();
@@ -230,6 +237,7 @@ export async function startDashboard(config: DashboardConfig, options: Dashboard
   const core = await createCore(config, credentials, store, log);
   const { app, context } = core;
   await app.listen({ host: config.listenHost, port: config.listenPort, backlog: LISTEN_BACKLOG });
+  const wide = acceptWider(app.server, log, LISTEN_BACKLOG);
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.listenPort;
 
@@ -237,6 +245,7 @@ export async function startDashboard(config: DashboardConfig, options: Dashboard
   const close = () => {
     closing ??= (async () => {
       const began = Date.now();
+      wide.close();
       await core.close();
       await store.close();
       app.log.info({ storageClosedMs: Date.now() - began }, 'stopped');

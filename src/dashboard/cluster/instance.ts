@@ -8,6 +8,7 @@ import { resolveCredentials } from '../auth/credentials.js';
 import { openStore } from '../store/open-store.js';
 import { lockDataDir } from '../data-dir-lock.js';
 import { createCore, LISTEN_BACKLOG, shownUrl, type Core } from '../server.js';
+import { acceptWider } from '../http/wide-accept.js';
 import { Bus, type BusHeader } from './bus.js';
 import { Edge, LEADER_SILENCE_MS } from './edge.js';
 import { EdgeLinks } from './edge-links.js';
@@ -142,6 +143,7 @@ export async function startClusterInstance(config: DashboardConfig, options: Clu
   });
   const app = await createFront({ config, edge, log, health, metrics: () => metrics.metrics() });
   await app.listen({ host: config.listenHost, port: config.listenPort, backlog: LISTEN_BACKLOG });
+  const wide = acceptWider(app.server, log, LISTEN_BACKLOG);
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.listenPort;
   void leadership
@@ -160,6 +162,7 @@ export async function startClusterInstance(config: DashboardConfig, options: Clu
       // Followers let go of this leader now rather than after its silence, and wait for the next.
       stepDown();
       bus.unsubscribe('leader');
+      wide.close();
       await edge.close();
       await app.close();
       links?.close();

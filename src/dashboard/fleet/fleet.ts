@@ -24,8 +24,10 @@ export interface HostEntry {
   presenceTimer: NodeJS.Timeout | null;
   presenceDelayMs: number;
   /**
-   * The host as browsers see it, serialized, kept until it is published again (never while it runs
-   * a command: the command's line count moves without a publish of the host).
+   * The host as browsers see it, serialized when it was last published, kept until it is published
+   * again (never while it runs a command: the command's line count moves without a publish of the
+   * host). Each `init` is put together from these: at 10,000 hosts, serializing the whole fleet again
+   * for every init was most of its cost, and after a restart it stalled the dashboard for seconds.
    */
   wireJson?: string | null;
 }
@@ -149,11 +151,9 @@ export class Fleet {
     return this.sorted().map((entry) => this.toWire(entry));
   }
 
-  /** snapshot() as JSON, from each host's kept JSON where it has one. */
-  snapshotJson(): string {
-    return `[${this.sorted()
-      .map((entry) => this.wireJsonOf(entry))
-      .join(',')}]`;
+  /** Each host's JSON, in snapshot() order (kept from its last publish where it can be). */
+  snapshotJson(): string[] {
+    return this.sorted().map((entry) => this.wireJsonOf(entry));
   }
 
   private sorted(): HostEntry[] {
@@ -268,10 +268,10 @@ export class Fleet {
   }
 
   private publishJudged(entry: HostEntry): void {
-    entry.wireJson = null;
     // Each compartment's `since` is kept across restarts.
     this.store.putHost(entry.record);
-    this.fanout.publishState('host_update', { host: this.toWire(entry) });
+    entry.wireJson = null;
+    this.fanout.publishHost(this.wireJsonOf(entry));
   }
 
   /** A newer connection for the host replaced an open one (two agents may be fighting over it). */

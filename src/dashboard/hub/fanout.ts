@@ -48,6 +48,9 @@ export class Fanout {
   /** When the oldest queued message was published (performance.now()). */
   private scheduledSince = 0;
   private recheck: NodeJS.Timeout | null = null;
+  /** Browsers waiting to join at the end of this turn of the event loop, and how to build their init. */
+  private joining: { browser: PeerLike; buildInit: () => Buffer }[] = [];
+  private joinTurn: NodeJS.Immediate | null = null;
 
   /** `meta` is what the store loaded at start: the version counter continues from it. */
   constructor(
@@ -73,9 +76,24 @@ export class Fanout {
 
   /** Publishes a state change: it takes the next version, persisted with the state it describes. */
   publishState<M extends VersionedBrowserMessage>(type: M['type'], payload: M['payload']): number {
+    const version = this.nextVersion();
+    this.enqueue(type, Buffer.from(JSON.stringify({ type, payload, version })));
+    return version;
+  }
+
+  /**
+   * `host_update` around the host's JSON, which the fleet also keeps for the next `init`: the same
+   * bytes publishState would give.
+   */
+  publishHost(hostJson: string): number {
+    const version = this.nextVersion();
+    this.enqueue('host_update', Buffer.from(`{"type":"host_update","payload":{"host":${hostJson}},"version":${version}}`));
+    return version;
+  }
+
+  private nextVersion(): number {
     this.version += 1;
     this.store.setMeta(VERSION_META_KEY, String(this.version));
-    this.enqueue(type, Buffer.from(JSON.stringify({ type, payload, version: this.version })));
     return this.version;
   }
 
@@ -158,15 +176,32 @@ export class Fanout {
   /**
    * Adds a browser after sending it `init`: everything published before is flushed first, so the
    * browser's stream is exactly init(version), then version + 1, version + 2, …
+   *
+   * Every browser's init is the same, and at 10,000 hosts one is megabytes and tens of milliseconds
+   * to build: the browsers that come within one turn of the event loop (after a dashboard restart,
+   * every open page at once) join together at its end and share one.
    */
-  addBrowser(browser: PeerLike, sendInit: () => void): void {
+  addBrowser(browser: PeerLike, buildInit: () => Buffer): void {
+    this.joining.push({ browser, buildInit });
+    this.joinTurn ??= setImmediate(() => this.join());
+  }
+
+  private join(): void {
+    this.joinTurn = null;
+    const joining = this.joining;
+    this.joining = [];
     this.flush();
-    sendInit();
-    this.browsers.add(browser.relay ?? browser);
+    let init: Buffer | undefined;
+    for (const { browser, buildInit } of joining) {
+      init ??= buildInit();
+      if (!browser.sendInit(init)) continue;
+      this.browsers.add(browser.relay ?? browser);
+    }
   }
 
   /** A browser's socket closed; a relay stays for the other browsers of its instance. */
   removeBrowser(browser: PeerLike): void {
+    this.joining = this.joining.filter((joining) => joining.browser !== browser);
     if (!browser.relay) this.browsers.delete(browser);
   }
 
