@@ -245,8 +245,9 @@ export async function startDashboard(config: DashboardConfig, options: Dashboard
   const close = () => {
     closing ??= (async () => {
       const began = Date.now();
-      wide.close();
+      const acceptorsClosed = wide.close();
       await core.close();
+      await acceptorsClosed;
       await store.close();
       app.log.info({ storageClosedMs: Date.now() - began }, 'stopped');
     })();

@@ -40,9 +40,10 @@ async function startServer(agentCostMs = 0) {
   assert.equal(await wide.ready, EXTRA_ACCEPTORS, 'the listening socket is watched under several descriptors');
   const port = (server.address() as net.AddressInfo).port;
   const close = async () => {
-    wide.close();
+    const acceptorsClosed = wide.close();
     server.close();
     await once(server, 'close');
+    await acceptorsClosed;
   };
   return { server, triage, handled, port, close };
 }

@@ -162,9 +162,10 @@ export async function startClusterInstance(config: DashboardConfig, options: Clu
       // Followers let go of this leader now rather than after its silence, and wait for the next.
       stepDown();
       bus.unsubscribe('leader');
-      wide.close();
+      const acceptorsClosed = wide.close();
       await edge.close();
       await app.close();
+      await acceptorsClosed;
       links?.close();
       if (core) await core.close();
       await store.close();

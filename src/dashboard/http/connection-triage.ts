@@ -44,13 +44,14 @@ export function isAgentUpgrade(head: Buffer): boolean {
 
 export class ConnectionTriage {
   private readonly handOver: ConnectionListener[];
-  private waiting: net.Socket[] = [];
+  /** Entries are cleared as they are let in, so a long queue does not hold sockets that HTTP has. */
+  private waiting: (net.Socket | null)[] = [];
   private head = 0;
   /** Agents let in during this turn. */
   private admitted = 0;
   private turn: NodeJS.Immediate | null = null;
-  /** Accepted connections whose first bytes are awaited, with the listener that awaits them. */
-  private readonly sniffing = new Map<net.Socket, (head: Buffer) => void>();
+  /** Accepted connections whose first bytes are awaited, and how to stop awaiting them. */
+  private readonly sniffing = new Map<net.Socket, () => void>();
   private closed = false;
 
   /** Takes over the server's new connections; HTTP gets each once it is its turn. */
@@ -73,11 +74,8 @@ export class ConnectionTriage {
     this.closed = true;
     if (this.turn !== null) clearImmediate(this.turn);
     this.turn = null;
-    for (const [socket, onHead] of this.sniffing) {
-      socket.removeListener('data', onHead);
-      socket.setTimeout(0);
-    }
-    const held = [...this.sniffing.keys(), ...this.waiting.slice(this.head)];
+    for (const stopSniffing of this.sniffing.values()) stopSniffing();
+    const held = [...this.sniffing.keys(), ...this.waiting.slice(this.head).filter((socket) => socket !== null)];
     this.sniffing.clear();
     this.waiting = [];
     this.head = 0;
@@ -87,20 +85,28 @@ export class ConnectionTriage {
   private take(socket: net.Socket): void {
     if (this.closed) return this.give(socket);
     socket.on('error', ignoreError);
-    socket.setTimeout(FIRST_BYTES_TIMEOUT_MS, () => socket.destroy());
+    const silent = () => socket.destroy();
+    const stopSniffing = () => {
+      socket.setTimeout(0, silent);
+      socket.removeListener('end', silent);
+      socket.removeListener('data', onHead);
+    };
     const onHead = (head: Buffer) => {
+      stopSniffing();
+      this.sniffing.delete(socket);
       socket.pause();
       socket.unshift(head);
-      this.sniffing.delete(socket);
-      socket.setTimeout(0);
       if (!isAgentUpgrade(head)) return this.give(socket);
       this.waiting.push(socket);
       this.admitDue();
       this.turn ??= setImmediate(() => this.nextTurn());
     };
-    this.sniffing.set(socket, onHead);
-    socket.once('close', () => this.sniffing.delete(socket));
+    socket.setTimeout(FIRST_BYTES_TIMEOUT_MS, silent);
+    // A client that hangs up before sending anything (a TCP health check) is gone at once.
+    socket.once('end', silent);
     socket.once('data', onHead);
+    socket.once('close', () => this.sniffing.delete(socket));
+    this.sniffing.set(socket, stopSniffing);
   }
 
   /** HTTP takes the connection (with its first bytes put back) from here, errors and all. */
@@ -126,7 +132,8 @@ export class ConnectionTriage {
    */
   private admitDue(): void {
     while (this.admitted < AGENTS_PER_TURN && this.head < this.waiting.length) {
-      const socket = this.waiting[this.head++] as net.Socket;
+      const socket = this.waiting[this.head] as net.Socket;
+      this.waiting[this.head++] = null;
       if (socket.destroyed) continue;
       this.admitted += 1;
       this.give(socket);

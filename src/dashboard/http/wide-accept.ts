@@ -23,11 +23,16 @@ const HELPER_TIMEOUT_MS = 10_000;
 const ECHO_HANDLES = `process.on('message', (m, h) => process.send(m, h, () => h.close()));
 process.on('disconnect', () => process.exit(0));`;
 
-/** What listens besides the server's own descriptor; close() before the server closes. */
+/** What listens besides the server's own descriptor. */
 export interface WideAccept {
   /** Resolves with the number of extra descriptors once they are all watched (or given up). */
   readonly ready: Promise<number>;
-  close(): void;
+  /**
+   * Stops accepting on the copies (call it when the server stops accepting); resolves once the
+   * connections they accepted are gone, which the server itself does not wait for: await it after
+   * the server has closed.
+   */
+  close(): Promise<void>;
 }
 
 /**
@@ -41,7 +46,8 @@ export function acceptWider(server: http.Server, log: Logger, backlog: number, e
   const handle = (server as unknown as { _handle: unknown })._handle;
   const ready = extra > 0 && handle ? copyListener(handle as net.Server, extra, (copy) => {
     if (closed) return false;
-    const acceptor = net.createServer({ noDelay: true }, (socket) => server.emit('connection', socket));
+    // The options an http.Server gives its own net.Server.
+    const acceptor = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => server.emit('connection', socket));
     acceptor.on('error', (err) => log.warn({ err }, 'an extra acceptor of the listening socket failed'));
     acceptor.listen(copy, backlog);
     acceptors.push(acceptor);
@@ -52,9 +58,9 @@ export function acceptWider(server: http.Server, log: Logger, backlog: number, e
   }) : Promise.resolve(0);
   return {
     ready,
-    close: () => {
+    close: async () => {
       closed = true;
-      for (const acceptor of acceptors.splice(0)) acceptor.close();
+      await Promise.all(acceptors.splice(0).map((acceptor) => new Promise((resolve) => acceptor.close(resolve))));
     },
   };
 }

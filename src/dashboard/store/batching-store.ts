@@ -31,7 +31,7 @@ const FAILURE_LOG_INTERVAL_MS = 30_000;
 const STREAM_CODES = { stdout: 0, stderr: 1 } as const;
 /** The longest a command's output lines wait for more of them to share one stored chunk. */
 export const OUTPUT_HOLD_MS = 500;
-/** A command's lines are written at the next tick once this many wait, or this many characters. */
+/** A command's lines are written at the next tick once this many wait, or this many characters (UTF-16 units). */
 export const OUTPUT_CHUNK_LINES = 64;
 export const OUTPUT_CHUNK_CHARS = 32 * 1024;
 
