@@ -25,7 +25,7 @@ process.on('disconnect', () => process.exit(0));`;
 
 /** What listens besides the server's own descriptor. */
 export interface WideAccept {
-  /** Resolves with the number of extra descriptors once they are all watched (or given up). */
+  /** Resolves with the number of extra descriptors once they are all watched (or given up) and the helper is gone. */
   readonly ready: Promise<number>;
   /**
    * Stops accepting on the copies (call it when the server stops accepting); resolves once the
@@ -60,6 +60,8 @@ export function acceptWider(server: http.Server, log: Logger, backlog: number, e
     ready,
     close: async () => {
       closed = true;
+      // Until the helper is gone it holds a descriptor too, and the port would still take connections.
+      await ready;
       await Promise.all(acceptors.splice(0).map((acceptor) => new Promise((resolve) => acceptor.close(resolve))));
     },
   };
@@ -71,7 +73,11 @@ async function copyListener(handle: net.Server, count: number, take: (copy: net.
   const failed = new Promise<never>((_, reject) => helper.on('error', reject));
   failed.catch(() => {});
   const timeout = setTimeout(() => helper.kill(), HELPER_TIMEOUT_MS);
-  const exited = once(helper, 'exit').then(() => Promise.reject(new Error('the helper process exited')));
+  const gone = new Promise<void>((resolve) => {
+    helper.once('exit', () => resolve());
+    failed.catch(() => resolve());
+  });
+  const exited = gone.then(() => Promise.reject(new Error('the helper process exited')));
   exited.catch(() => {});
   let taken = 0;
   try {
@@ -86,7 +92,9 @@ async function copyListener(handle: net.Server, count: number, take: (copy: net.
     }
     return taken;
   } finally {
-    clearTimeout(timeout);
+    // Its own copy of the descriptor goes with it: the copies are ready once it is gone.
     if (helper.connected) helper.disconnect();
+    await gone;
+    clearTimeout(timeout);
   }
 }
