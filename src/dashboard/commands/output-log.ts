@@ -17,11 +17,10 @@ export interface Replay {
 }
 
 export class OutputLog {
-  /** Lines handed to the store and not yet durable, per command, in seq order. */
-  private readonly pending = new Map<string, StoredLine[]>();
+  /** Lines handed to the store and not yet durable, per command, in seq order, with the command's host. */
+  private readonly pending = new Map<string, { hostId: string; lines: StoredLine[] }>();
   /** The commands with lines in `pending`, per host: what an agent's delivery barrier waits for. */
   private readonly pendingByHost = new Map<string, Set<string>>();
-  private readonly hostOf = new Map<string, string>();
 
   constructor(
     private readonly store: Store,
@@ -62,9 +61,8 @@ export class OutputLog {
     record.output_lines += lines.length;
     let pending = this.pending.get(record.id);
     if (!pending) {
-      pending = [];
+      pending = { hostId: record.host_id, lines: [] };
       this.pending.set(record.id, pending);
-      this.hostOf.set(record.id, record.host_id);
       let commands = this.pendingByHost.get(record.host_id);
       if (!commands) {
         commands = new Set();
@@ -72,7 +70,7 @@ export class OutputLog {
       }
       commands.add(record.id);
     }
-    for (const line of lines) pending.push(line);
+    for (const line of lines) pending.lines.push(line);
     this.store.appendOutput(record.id, lines, record.agent_seq_next);
     this.fanout.publishOutput(record.host_id, record.id, record.command, lines);
   }
@@ -80,15 +78,14 @@ export class OutputLog {
   private trimDurable(commandId: string, throughSeq: number): void {
     const pending = this.pending.get(commandId);
     if (!pending) return;
+    const { hostId, lines } = pending;
     let keepFrom = 0;
-    while (keepFrom < pending.length && (pending[keepFrom]?.seq ?? Infinity) <= throughSeq) keepFrom++;
-    if (keepFrom < pending.length) {
-      pending.splice(0, keepFrom);
+    while (keepFrom < lines.length && (lines[keepFrom]?.seq ?? Infinity) <= throughSeq) keepFrom++;
+    if (keepFrom < lines.length) {
+      lines.splice(0, keepFrom);
       return;
     }
     this.pending.delete(commandId);
-    const hostId = this.hostOf.get(commandId) ?? '';
-    this.hostOf.delete(commandId);
     const commands = this.pendingByHost.get(hostId);
     commands?.delete(commandId);
     if (commands?.size === 0) this.pendingByHost.delete(hostId);
@@ -105,7 +102,7 @@ export class OutputLog {
    * in the copy taken before it).
    */
   async replay(record: CommandRecord, fromSeq: number, limit = REPLAY_LINES_MAX): Promise<Replay> {
-    const pending = [...(this.pending.get(record.id) ?? [])];
+    const pending = [...(this.pending.get(record.id)?.lines ?? [])];
     const firstPendingSeq = pending[0]?.seq ?? record.output_lines;
     const outputLines = record.output_lines;
     const lines: OutputLine[] = fromSeq < firstPendingSeq ? await this.store.readOutput(record.id, fromSeq, firstPendingSeq, limit) : [];

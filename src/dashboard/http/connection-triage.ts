@@ -1,4 +1,4 @@
-// New connections, sorted before HTTP sees them: agents' upgrades go on one per turn of the event
+// New connections, sorted before HTTP sees them: agents' upgrades go on a few per turn of the event
 // loop, everything else (browsers, pages, the API) at once.
 //
 // After a dashboard restart the whole fleet reconnects within seconds, faster than the dashboard can
@@ -8,8 +8,8 @@
 // admin's page as much as an agent, waited 1, 3, 7 s for its client to send the SYN again, and the
 // ones it kept waited their turn behind the whole fleet. Here a connection's first bytes are read as
 // soon as it is accepted; a request for /ws with an agent's token then waits in order, in memory,
-// and one is let in per turn (so a turn stays short and accepts several), while any other request
-// goes straight on: a page reconnecting during the storm is not queued behind the fleet.
+// and AGENTS_PER_TURN are let in per turn (so a turn stays short and accepts several), while any
+// other request goes straight on: a page reconnecting during the storm is not queued behind the fleet.
 import type net from 'node:net';
 import type http from 'node:http';
 import { API_TOKEN_PREFIX } from '../auth/api-tokens.js';
@@ -125,10 +125,10 @@ export class ConnectionTriage {
   }
 
   /**
-   * Lets the next agent in when its turn has come: a turn then holds one agent's upgrade (and the
-   * registers of those before it) and the dashboard accepts several connections per turn, so the
-   * kernel's queue empties faster than agents are let in, and a page arriving meanwhile is accepted
-   * and answered within a few turns.
+   * Lets the next agents in, up to AGENTS_PER_TURN this turn: a turn then holds a few agents'
+   * upgrades (and the registers of those before them) and the dashboard accepts more connections per
+   * turn, so the kernel's queue empties faster than agents are let in, and a page arriving meanwhile
+   * is accepted and answered within a few turns.
    */
   private admitDue(): void {
     while (this.admitted < AGENTS_PER_TURN && this.head < this.waiting.length) {

@@ -265,9 +265,9 @@ export abstract class BatchingStore implements Store {
 
   afterDurable(callback: () => void, outputOf: Iterable<string> = []): void {
     const waiter: DurableWaiter = { batchId: this.pending.empty ? this.nextBatchId - 1 : this.nextBatchId, heldLeft: 0, resolve: callback };
-    for (const commandId of outputOf) {
+    for (const commandId of new Set(outputOf)) {
       const held = this.held.get(commandId);
-      if (!held || held.waiters.includes(waiter)) continue;
+      if (!held) continue;
       held.waiters.push(waiter);
       waiter.heldLeft += 1;
     }
@@ -369,7 +369,7 @@ export abstract class BatchingStore implements Store {
     for (const [commandId, held] of this.held) {
       if (!all && !held.due(now) && !this.pending.commands.has(commandId)) continue;
       this.held.delete(commandId);
-      for (const part of held.parts) this.pending.output.push({ commandId, lines: part.lines, agentSeqNext: part.agentSeqNext });
+      for (const part of held.parts) this.pending.output.push({ commandId, ...part });
       for (const waiter of held.waiters) {
         waiter.batchId = Math.max(waiter.batchId, batchId);
         waiter.heldLeft -= 1;
