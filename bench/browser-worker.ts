@@ -4,7 +4,7 @@
 // With `reconnect` they come back as the web page does when the dashboard restarts, time their first
 // `init`, and watch every host's presence.
 import { parentPort } from 'node:worker_threads';
-import { connectLite, UpgradeRefused, type LiteSocket } from './lite-socket.js';
+import { BROWSER_EXTENSIONS, connectLite, UpgradeRefused, type LiteSocket } from './lite-socket.js';
 import { Histogram, nowMs } from './histogram.js';
 import { HostWatch } from './host-watch.js';
 import { retryDelayMs } from '../src/web/net/backoff.js';
@@ -277,7 +277,7 @@ async function connect(start: BrowserWorkerStart, browser: SimBrowser, index: nu
   };
   let socket: LiteSocket;
   try {
-    socket = await connectLite(start.wsUrl, { cookie: start.cookie }, handlers);
+    socket = await connectLite(start.wsUrl, { cookie: start.cookie, 'sec-websocket-extensions': BROWSER_EXTENSIONS }, handlers);
   } catch (err) {
     if (!start.reconnect) throw err;
     count(err instanceof UpgradeRefused ? `refused ${err.status}` : 'no connection');

@@ -40,7 +40,7 @@ import { apiRoutes } from './http/api.js';
 import { hostAdminRoutes } from './http/hosts-admin.js';
 import { metricsRoute } from './http/metrics-route.js';
 import { pageRoutes } from './http/pages.js';
-import { wsRoute } from './http/ws-route.js';
+import { INIT_DEFLATE, wsRoute } from './http/ws-route.js';
 import { securityHeaders } from './http/security-headers.js';
 import { answerError } from './http/errors.js';
 import { guardSessionOrigins } from './http/origin.js';
@@ -169,7 +169,7 @@ export async function createCore(config: DashboardConfig, credentials: Credentia
   await app.register(fastifyCookie, { secret: credentials.sessionSecrets });
   await app.register(fastifyFormbody);
   // autoPong off: the hub answers pings itself, after what came before them is durable.
-  await app.register(fastifyWebsocket, { options: { maxPayload: config.maxMessageBytes, perMessageDeflate: false, autoPong: false } });
+  await app.register(fastifyWebsocket, { options: { maxPayload: config.maxMessageBytes, perMessageDeflate: INIT_DEFLATE, autoPong: false } });
   app.decorateRequest('session', null);
   app.decorateRequest('apiToken', null);
   app.addHook('onRequest', async (request, reply) => {

@@ -76,17 +76,80 @@ test('versions are gap-free: each state change is exactly one more than the last
   await Promise.all([agent.close(), browser.close()]);
 });
 
+type WireHost = { id: string; generation: string };
+
+/**
+ * The hosts as the browser knows them: its last init, then every versioned host message after it, in
+ * order. Undefined until the versions after that init have no gap up to `upTo`.
+ */
+function hostsKnown(browser: TestSocket, upTo: number): Map<string, WireHost> | undefined {
+  const at = browser.messages.findLastIndex((m) => m.type === 'init');
+  const init = browser.messages[at] as Message;
+  const hosts = new Map((init.payload.hosts as WireHost[]).map((h) => [h.id, h]));
+  let version = init.payload.version as number;
+  for (const m of browser.messages.slice(at + 1)) {
+    if (m.version === undefined) continue;
+    assert.equal(m.version, version + 1, 'the versions after init go on without a gap');
+    version = m.version;
+    if (m.type === 'host_update') hosts.set((m.payload.host as WireHost).id, m.payload.host as WireHost);
+    if (m.type === 'host_removed') hosts.delete(m.payload.host_id as string);
+  }
+  return version >= upTo ? hosts : undefined;
+}
+
 test('get_state answers init with the current version, after everything already sent', async () => {
   const browser = await connectBrowser(t.wsUrl, session);
   const agent = await connectAgent(t.wsUrl, 'fan-03');
   agent.send('heartbeat', { generation: 'before-get-state' });
+  const update = await browser.next(isHostUpdate('fan-03', 'before-get-state'));
+  const sentBefore = browser.messages.length;
   browser.send('get_state', {});
   const init = await browser.next('init');
-  const before = browser.messages.filter((m) => m.version !== undefined && m.receivedAt <= init.receivedAt);
-  assert.ok(before.every((m) => (m.version as number) <= (init.payload.version as number)));
-  const host = (init.payload.hosts as { id: string; generation: string }[]).find((h) => h.id === 'fan-03');
-  assert.equal(host?.generation, 'before-get-state');
+  assert.ok(browser.messages.indexOf(init) >= sentBefore, 'init comes after what the browser was already sent');
+  // The init may be one kept from earlier: with what follows it, it shows the state up to now.
+  const hosts = await eventually(() => hostsKnown(browser, update.version as number));
+  assert.equal(hosts.get('fan-03')?.generation, 'before-get-state');
   await Promise.all([agent.close(), browser.close()]);
+});
+
+test('a browser that joins later gets the init kept from before and the changes since; a new init once they weigh half as much', async () => {
+  // Ten hosts make an init that several host updates fit within half of.
+  const agents = await Promise.all(Array.from({ length: 10 }, (_, i) => connectAgent(t.wsUrl, `keep-${i}`)));
+  const first = await connectBrowser(t.wsUrl, session);
+  const firstInit = first.ofType('init')[0] as Message;
+  const { body } = await sendCommand(t.url, session, 'keep-2', 'pull');
+  await agents[2]?.next('command');
+  agents[2]?.send('output', { command_id: body.command_id, lines: [0, 1, 2].map((seq) => ({ seq, stream: 'stdout', line: `line ${seq}` })) });
+  await first.next((m) => m.type === 'command_output' && m.payload.command_id === body.command_id);
+  agents[0]?.send('heartbeat', { generation: 'after-first' });
+  const changed = await first.next(isHostUpdate('keep-0', 'after-first'));
+
+  const second = await connectBrowser(t.wsUrl, session);
+  const secondInit = second.ofType('init')[0] as Message;
+  assert.equal(secondInit.payload.version, firstInit.payload.version, 'the second browser got the kept init');
+  const known = await eventually(() => hostsKnown(second, changed.version as number));
+  assert.equal(known.get('keep-0')?.generation, 'after-first', 'and the change since, after it');
+  // The command came after the kept init: the browser learns of it, and of its lines, in order after it.
+  const afterInit = second.messages.slice(second.messages.indexOf(secondInit) + 1);
+  const queued = afterInit.findIndex((m) => m.type === 'command_queued' && (m.payload.command as { id: string }).id === body.command_id);
+  const output = afterInit.findIndex((m) => m.type === 'command_output' && m.payload.command_id === body.command_id);
+  assert.ok(queued >= 0 && output > queued, 'command_queued, then its output');
+  assert.deepEqual((afterInit[output]?.payload.lines as { seq: number }[]).map((l) => l.seq), [0, 1, 2]);
+
+  // Host updates worth more than half the kept init: the next browser gets an init built anew.
+  const initBytes = Buffer.byteLength(JSON.stringify(firstInit));
+  const updateBytes = Buffer.byteLength(JSON.stringify(changed));
+  const updates = Math.ceil(initBytes / 2 / updateBytes) + 1;
+  for (let i = 0; i < updates; i++) agents[1]?.send('heartbeat', { generation: `many-${i}` });
+  const last = await first.next(isHostUpdate('keep-1', `many-${updates - 1}`));
+  const third = await connectBrowser(t.wsUrl, session);
+  const thirdInit = third.ofType('init')[0] as Message;
+  assert.ok((thirdInit.payload.version as number) >= (last.version as number), 'a new init, as of the last change');
+  const hosts = thirdInit.payload.hosts as WireHost[];
+  assert.equal(hosts.find((h) => h.id === 'keep-1')?.generation, `many-${updates - 1}`);
+  agents[2]?.send('status', { status: 'ok', command: 'pull', command_id: body.command_id, exit_code: 0 });
+  await first.next((m) => m.type === 'command_update' && (m.payload.command as { status: string }).status === 'succeeded');
+  await Promise.all([...agents.map((a) => a.close()), first.close(), second.close(), third.close()]);
 });
 
 test('a browser that stops reading is cut with 4008; the others get every line; it resyncs with init', async () => {

@@ -46,12 +46,15 @@ const frame = fc.oneof(
   }).map((value) => JSON.stringify(value)),
 );
 
+const SENTINEL = 'fuzz-sentinel';
+
 /** Sends frames, then a sentinel that is surely bad; returns the replies up to the sentinel's error. */
 async function exchange(socket: TestSocket, frames: string[]): Promise<Message[]> {
   const start = socket.messages.length;
   for (const text of frames) socket.sendRaw(text);
-  socket.sendRaw('"sentinel"');
-  await socket.next((m) => m.type === 'error' && /JSON object/.test(String(m.payload.message)) && socket.messages.indexOf(m) >= start);
+  // Its error names it, so no error of the frames before it is taken for it.
+  socket.sendRaw(JSON.stringify({ type: SENTINEL, payload: {} }));
+  await socket.next((m) => m.type === 'error' && String(m.payload.message).includes(SENTINEL) && socket.messages.indexOf(m) >= start);
   return socket.messages.slice(start, -1);
 }
 

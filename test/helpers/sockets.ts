@@ -169,8 +169,13 @@ export async function connectAgent(
 }
 
 /** Connects a browser with the session's cookie and waits for `init`. */
-export async function connectBrowser(wsUrl: string, session: Session, headers: Record<string, string> = {}): Promise<TestSocket> {
-  const browser = await TestSocket.connect(wsUrl, { cookie: session.cookie, ...headers });
+export async function connectBrowser(
+  wsUrl: string,
+  session: Session,
+  headers: Record<string, string> = {},
+  options: WebSocket.ClientOptions = {},
+): Promise<TestSocket> {
+  const browser = await TestSocket.connect(wsUrl, { cookie: session.cookie, ...headers }, options);
   await browser.next('init');
   return browser;
 }

@@ -2,7 +2,7 @@
 // goes over the link to that instance, which writes it to the socket (edge.ts). Keepalive and the
 // outbound byte cap are the holding instance's: it has the socket.
 import { ErrorCode, type ErrorCodeValue } from '../../protocol/constants.js';
-import { rejectBadFrame, type FanoutMember, type PeerKind, type PeerLike, type PeerObserver } from '../hub/peer.js';
+import { rejectBadFrame, type FanoutMember, type InitToSend, type PeerKind, type PeerLike, type PeerObserver } from '../hub/peer.js';
 import type { BusHeader } from './bus.js';
 
 /** The link to one instance's edge: messages in order, or false once it is down. */
@@ -53,11 +53,15 @@ export class RemotePeer implements PeerLike {
     return sent;
   }
 
-  /** After `init` the holding instance passes the fan-out on to this browser (see edge.ts). */
-  sendInit(body: Buffer): boolean {
-    const sent = this.open && this.link.sendInit(this.conn, body);
-    if (sent) this.observer.sent(this.kind, 'init');
-    return sent;
+  /**
+   * After `init` the holding instance passes the fan-out on to this browser (see edge.ts); what was
+   * published since the init was built goes before it, one message at a time, in order on the link.
+   */
+  sendInit(init: InitToSend): boolean {
+    const sent = this.open && this.link.sendInit(this.conn, init.body);
+    if (!sent) return false;
+    this.observer.sent(this.kind, 'init');
+    return init.since.every((message) => this.send(typeof message === 'string' ? Buffer.from(message) : message));
   }
 
   sendError(code: ErrorCodeValue, message: string): void {

@@ -15,8 +15,14 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import type { Logger } from 'pino';
 
-/** Descriptors watched besides the server's own: each accepts one connection per turn. */
-export const EXTRA_ACCEPTORS = 7;
+/**
+ * Descriptors watched besides the server's own: each accepts one connection per turn. During a
+ * restart storm a turn can last tens of milliseconds while agents arrive at thousands a second; with
+ * 8 descriptors the kernel's accept queue still filled (BENCHMARKS.md). The price is paid when the
+ * queue is short: every descriptor wakes for one connection and all but one find nothing, a few
+ * hundred microseconds each time.
+ */
+export const EXTRA_ACCEPTORS = 255;
 /** The helper gets this long to hand the descriptors back; without them the dashboard listens as before. */
 const HELPER_TIMEOUT_MS = 10_000;
 /** The helper: sends every handle it gets straight back, closes its own copy, and leaves when told. */

@@ -8,6 +8,13 @@ import { foreignOrigin } from './origin.js';
 import { bearerOf, safeEqual } from '../auth/tokens.js';
 import { API_TOKEN_PREFIX, apiTokenSocketKey } from '../auth/api-tokens.js';
 
+/**
+ * permessage-deflate as offered to browsers: each message compressed on its own (no context
+ * takeover either way, so a socket holds no compression state between messages) and ws never
+ * compressing anything itself. Only `init`, the whole fleet, is sent compressed (hub/peer.ts).
+ */
+export const INIT_DEFLATE = { serverNoContextTakeover: true, clientNoContextTakeover: true, threshold: Number.MAX_SAFE_INTEGER };
+
 /** The header that lets a cluster instance's forwarded upgrade check into /internal/ws-auth. */
 export const INTERNAL_HEADER = 'x-nixfleet-internal';
 
@@ -34,6 +41,8 @@ export function wsRoute(app: App, ctx: DashboardContext): void {
       }
       const agent = token ? ctx.hub.parts.tokens.identify(token) : null;
       if (agent) {
+        // Compression is for browsers' init (INIT_DEFLATE); an agent that offers it goes without.
+        delete request.raw.headers['sec-websocket-extensions'];
         identities.set(request, { kind: 'agent', agent });
         return;
       }

@@ -75,9 +75,7 @@ export class BrowserConnection {
   private apply(message: BrowserToDashboardMessage): void {
     switch (message.type) {
       case 'get_state':
-        // Flushing first puts init after everything this browser was already sent.
-        this.hub.parts.fanout.flush();
-        return void this.peer.sendInit(this.buildInit());
+        return void this.hub.parts.fanout.resendInit(this.peer, () => this.buildInit());
       case 'get_output':
         return void this.replay(message.payload);
     }

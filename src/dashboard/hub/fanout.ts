@@ -3,9 +3,9 @@
 // per command.
 // Messages leave in the order they were published, and state changes carry a gap-free version.
 import type { Store } from '../store/store.js';
-import { encodeTextFrames } from './frame-bytes.js';
+import { encodeDeflatedTextFrame, encodeTextFrames } from './frame-bytes.js';
 import type { DashboardMetrics } from '../metrics.js';
-import type { FanoutMember, PeerLike } from './peer.js';
+import type { FanoutMember, InitToSend, PeerLike } from './peer.js';
 import type { OutputLine } from '../../protocol/model.js';
 import type { UnversionedBrowserMessage, VersionedBrowserMessage } from '../../protocol/browser.js';
 
@@ -26,6 +26,15 @@ export const FLUSH_FULL_DELIVERIES = 1_200;
  * browser over its cap: a browser that stopped reading is cut then rather than holding the burst.
  */
 export const BACKLOG_RECHECK_MS = 1_000;
+/**
+ * An init holds the whole fleet: at 10,000 hosts it is 15.7 MB and a tenth of a second or more to
+ * build, and after a restart the pages come back over several seconds while every host changes. The
+ * last init built is kept with the state changes and output lines published after it, and a browser
+ * that joins later gets both: they bring it to the state a new init would show, and the versions go
+ * on without a gap. A new init is built once those messages add up to more than this share of the
+ * kept one.
+ */
+export const KEPT_INIT_CATCH_UP_SHARE = 0.5;
 
 interface OutputBatch {
   host_id: string;
@@ -34,7 +43,20 @@ interface OutputBatch {
   lines: OutputLine[];
 }
 
-type Queued = { type: string; frame: Buffer } | OutputBatch;
+type Queued = { type: string; frame: Buffer; versioned: boolean } | OutputBatch;
+
+/** The last init built and the versioned messages published since (see KEPT_INIT_CATCH_UP_SHARE). */
+interface KeptInit {
+  body: Buffer;
+  since: (Buffer | string)[];
+  sinceBytes: number;
+  /** `since` as frames, once a browser needed them. */
+  sinceFrames: Buffer | null;
+  /** `body` as a compressed frame, once a browser that takes one needed it. */
+  deflated: Buffer | null;
+}
+
+const NO_FRAMES = Buffer.alloc(0);
 
 export class Fanout {
   private version: number;
@@ -51,6 +73,7 @@ export class Fanout {
   /** Browsers waiting to join at the end of this turn of the event loop, and how to build their init. */
   private joining: { browser: PeerLike; buildInit: () => Buffer }[] = [];
   private joinTurn: NodeJS.Immediate | null = null;
+  private kept: KeptInit | null = null;
 
   /** `meta` is what the store loaded at start: the version counter continues from it. */
   constructor(
@@ -77,7 +100,7 @@ export class Fanout {
   /** Publishes a state change: it takes the next version, persisted with the state it describes. */
   publishState<M extends VersionedBrowserMessage>(type: M['type'], payload: M['payload']): number {
     const version = this.nextVersion();
-    this.enqueue(type, Buffer.from(JSON.stringify({ type, payload, version })));
+    this.enqueue(type, Buffer.from(JSON.stringify({ type, payload, version })), true);
     return version;
   }
 
@@ -87,7 +110,7 @@ export class Fanout {
    */
   publishHost(hostJson: string): number {
     const version = this.nextVersion();
-    this.enqueue('host_update', Buffer.from(`{"type":"host_update","payload":{"host":${hostJson}},"version":${version}}`));
+    this.enqueue('host_update', Buffer.from(`{"type":"host_update","payload":{"host":${hostJson}},"version":${version}}`), true);
     return version;
   }
 
@@ -99,7 +122,7 @@ export class Fanout {
 
   /** Publishes a message that is not state (progress, events). */
   publish<M extends UnversionedBrowserMessage>(type: M['type'], payload: M['payload']): void {
-    this.enqueue(type, Buffer.from(JSON.stringify({ type, payload })));
+    this.enqueue(type, Buffer.from(JSON.stringify({ type, payload })), false);
   }
 
   publishOutput(hostId: string, commandId: string, command: string, lines: readonly OutputLine[]): void {
@@ -114,10 +137,10 @@ export class Fanout {
     for (const line of lines) batch.lines.push(line);
   }
 
-  private enqueue(type: string, frame: Buffer): void {
+  private enqueue(type: string, frame: Buffer, versioned: boolean): void {
     // Lines published after this message must arrive after it, so they start new batches.
     this.openBatches.clear();
-    this.queue.push({ type, frame });
+    this.queue.push({ type, frame, versioned });
     this.schedule();
   }
 
@@ -141,8 +164,13 @@ export class Fanout {
     const queue = this.queue;
     this.queue = [];
     this.openBatches.clear();
-    if (this.browsers.size === 0) return;
+    if (this.browsers.size === 0) {
+      // Nothing was serialized for a kept init to go on with.
+      this.kept = null;
+      return;
+    }
     const messages = queue.map((item) => ('frame' in item ? item.frame : JSON.stringify({ type: 'command_output', payload: item })));
+    this.keepForCatchUp(queue, messages);
     const frames = encodeTextFrames(messages);
     const load = Math.min(1, (messages.length * this.browsers.size) / FLUSH_FULL_DELIVERIES);
     this.intervalMs = FLUSH_MIN_INTERVAL_MS + (FLUSH_MAX_INTERVAL_MS - FLUSH_MIN_INTERVAL_MS) * load;
@@ -162,6 +190,24 @@ export class Fanout {
     }
   }
 
+  /**
+   * What a browser given the kept init must get after it: the state changes, and the output lines
+   * (the init's commands count the lines up to it). Other messages are not state: a new init would
+   * not show them either.
+   */
+  private keepForCatchUp(queue: readonly Queued[], messages: readonly (Buffer | string)[]): void {
+    const kept = this.kept;
+    if (!kept) return;
+    queue.forEach((item, i) => {
+      if ('frame' in item && !item.versioned) return;
+      const message = messages[i] as Buffer | string;
+      kept.since.push(message);
+      kept.sinceBytes += typeof message === 'string' ? Buffer.byteLength(message) : message.length;
+      kept.sinceFrames = null;
+    });
+    if (kept.sinceBytes > kept.body.length * KEPT_INIT_CATCH_UP_SHARE) this.kept = null;
+  }
+
   /** Cuts the browsers still over their cap (see BACKLOG_RECHECK_MS). */
   private checkBacklogs(): void {
     this.recheck = null;
@@ -179,7 +225,8 @@ export class Fanout {
    *
    * Every browser's init is the same, and at 10,000 hosts one is megabytes and tens of milliseconds
    * to build: the browsers that come within one turn of the event loop (after a dashboard restart,
-   * every open page at once) join together at its end and share one.
+   * every open page at once) join together at its end and share one, and later ones may get the
+   * same with what changed since (KEPT_INIT_CATCH_UP_SHARE).
    */
   addBrowser(browser: PeerLike, buildInit: () => Buffer): void {
     this.joining.push({ browser, buildInit });
@@ -190,13 +237,33 @@ export class Fanout {
     this.joinTurn = null;
     const joining = this.joining;
     this.joining = [];
+    const first = joining[0];
+    if (!first) return;
     this.flush();
-    let init: Buffer | undefined;
-    for (const { browser, buildInit } of joining) {
-      init ??= buildInit();
+    const init = this.currentInit(first.buildInit);
+    for (const { browser } of joining) {
       if (!browser.sendInit(init)) continue;
       this.browsers.add(browser.relay ?? browser);
     }
+  }
+
+  /** Sends a browser already in the fan-out the state again (it asked with `get_state`), after what it was sent. */
+  resendInit(browser: PeerLike, buildInit: () => Buffer): void {
+    this.flush();
+    browser.sendInit(this.currentInit(buildInit));
+  }
+
+  /** The init to send now, with what brings it up to date: call it right after a flush. */
+  private currentInit(buildInit: () => Buffer): InitToSend {
+    this.kept ??= { body: buildInit(), since: [], sinceBytes: 0, sinceFrames: null, deflated: null };
+    const kept = this.kept;
+    kept.sinceFrames ??= kept.since.length > 0 ? encodeTextFrames(kept.since) : NO_FRAMES;
+    return {
+      body: kept.body,
+      since: kept.since,
+      sinceFrames: kept.sinceFrames,
+      deflatedFrame: () => (kept.deflated ??= encodeDeflatedTextFrame(kept.body)),
+    };
   }
 
   /** A browser's socket closed; a relay stays for the other browsers of its instance. */

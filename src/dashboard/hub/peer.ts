@@ -45,16 +45,28 @@ export interface PeerLike {
   send(message: Buffer): boolean;
   sendMessage(message: { type: string; payload: object }): boolean;
   /**
-   * A browser's `init`, already serialized. It may be far larger than the outbound cap (the whole
-   * fleet), so it does not count against the cap while it drains.
+   * A browser's `init`, already serialized, and what was published since it was built. It may be far
+   * larger than the outbound cap (the whole fleet), so it does not count against the cap while it drains.
    */
-  sendInit(body: Buffer): boolean;
+  sendInit(init: InitToSend): boolean;
   sendError(code: ErrorCodeValue, message: string): void;
   rejectFrame(reason: string, code?: ErrorCodeValue, now?: number): boolean;
   close(code: number, reason: string): void;
   pong(data: Buffer): void;
   /** Keepalive (by whichever process holds the socket). */
   ping(): void;
+}
+
+/**
+ * A browser's `init` and the state changes and output lines published after it was built, which the
+ * browser takes as it would any later ones (see Fanout): one by one, and as frames ready for the socket.
+ */
+export interface InitToSend {
+  readonly body: Buffer;
+  readonly since: readonly (Buffer | string)[];
+  readonly sinceFrames: Buffer;
+  /** `body` as one compressed frame (permessage-deflate), made once for all the peers that take it. */
+  deflatedFrame(): Buffer;
 }
 
 /** The part of a peer the fan-out writes to: a browser's socket, or the relay to another instance's browsers. */
@@ -94,6 +106,11 @@ export class Peer implements PeerLike {
   private queuedTotal = 0;
   /** Where the last `init` ends in that count: until then, what is still queued of it is allowed. */
   private initEnd = 0;
+  /**
+   * The peer negotiated permessage-deflate (offered to browsers only, without context takeover): its
+   * `init` goes compressed. Nothing else does: the fan-out's frames are small and shared as they are.
+   */
+  private readonly takesDeflatedInit: boolean;
 
   /**
    * `tcp` is the connection under `socket`. Messages sent one at a time go through `socket`; the
@@ -110,6 +127,7 @@ export class Peer implements PeerLike {
     this.address = options.address;
     this.queueCapBytes = options.queueCapBytes;
     this.observer = options.observer;
+    this.takesDeflatedInit = socket.extensions.includes('permessage-deflate');
     socket.on('pong', () => {
       this.alive = true;
     });
@@ -156,8 +174,11 @@ export class Peer implements PeerLike {
     return true;
   }
 
-  sendInit(body: Buffer): boolean {
-    if (!this.send(body)) return false;
+  sendInit(init: InitToSend): boolean {
+    if (!this.acceptsMore()) return false;
+    if (this.takesDeflatedInit) this.writeEncoded(init.deflatedFrame());
+    else this.send(init.body);
+    if (init.sinceFrames.length > 0) this.writeEncoded(init.sinceFrames);
     this.initEnd = this.queuedTotal;
     this.observer.sent(this.kind, 'init');
     return true;
