@@ -108,18 +108,20 @@ interface DecodedHost {
   connected: boolean;
 }
 
-const decodedHosts = new Map<string, DecodedHost>();
+const decodedHosts = new Map<number, DecodedHost>();
 
-/** The host of a host_update, decoded once per worker: every browser of it gets the same frame. */
-const HOSTS_KEPT = 512;
-function decodeHost(payload: Buffer): DecodedHost {
-  const text = payload.toString();
-  let entry = decodedHosts.get(text);
+/**
+ * The host of a host_update, decoded once per worker: every browser of it gets the same frame, and
+ * its version tells it apart (the counter goes on across a restart), without turning it into a string.
+ */
+const HOSTS_KEPT = 16_384;
+function decodeHost(payload: Buffer, version: number): DecodedHost {
+  let entry = decodedHosts.get(version);
   if (entry) return entry;
-  const host = (JSON.parse(text) as HostUpdateFrame).payload.host;
+  const host = (JSON.parse(payload.toString()) as HostUpdateFrame).payload.host;
   entry = { id: host?.id ?? '', generation: host?.generation ?? '', online: host?.status === 'online', connected: host?.connected === true };
-  if (decodedHosts.size >= HOSTS_KEPT) decodedHosts.delete(decodedHosts.keys().next().value as string);
-  decodedHosts.set(text, entry);
+  if (decodedHosts.size >= HOSTS_KEPT) decodedHosts.delete(decodedHosts.keys().next().value as number);
+  decodedHosts.set(version, entry);
   return entry;
 }
 
@@ -200,7 +202,7 @@ function onFrame(browser: SimBrowser, payload: Buffer): void {
   if (Number.isFinite(version)) onStateMessage(browser, version, now);
   if (startsWith(payload, ROLLOUT_UPDATE_PREFIX)) return onRolloutUpdate(browser, payload, now);
   if (startsWith(payload, HOST_UPDATE_PREFIX)) {
-    const host = decodeHost(payload);
+    const host = decodeHost(payload, version);
     browser.hosts?.update(host.id, host.online, host.connected, now);
     const id = host.id;
     const generation = host.generation;

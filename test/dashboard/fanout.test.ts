@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import type net from 'node:net';
 import { login, sendCommand, startTestDashboard, type Session, type TestDashboard } from '../helpers/dashboard.js';
 import { connectAgent, connectBrowser, eventually, type Message, type TestSocket } from '../helpers/sockets.js';
+import { KEPT_INIT_CATCH_UP_SHARE } from '../../src/dashboard/hub/fanout.js';
 
 let t: TestDashboard;
 let session: Session;
@@ -112,9 +113,9 @@ test('get_state answers init with the current version, after everything already 
   await Promise.all([agent.close(), browser.close()]);
 });
 
-test('a browser that joins later gets the init kept from before and the changes since; a new init once they weigh half as much', async () => {
-  // Ten hosts make an init that several host updates fit within half of.
-  const agents = await Promise.all(Array.from({ length: 10 }, (_, i) => connectAgent(t.wsUrl, `keep-${i}`)));
+test('a browser that joins later gets the init kept from before and the changes since; a new init once they weigh a tenth as much', async () => {
+  // Sixty hosts make an init that a few messages fit within a tenth of (KEPT_INIT_CATCH_UP_SHARE).
+  const agents = await Promise.all(Array.from({ length: 60 }, (_, i) => connectAgent(t.wsUrl, `keep-${i}`)));
   const first = await connectBrowser(t.wsUrl, session);
   const firstInit = first.ofType('init')[0] as Message;
   const { body } = await sendCommand(t.url, session, 'keep-2', 'pull');
@@ -136,10 +137,10 @@ test('a browser that joins later gets the init kept from before and the changes 
   assert.ok(queued >= 0 && output > queued, 'command_queued, then its output');
   assert.deepEqual((afterInit[output]?.payload.lines as { seq: number }[]).map((l) => l.seq), [0, 1, 2]);
 
-  // Host updates worth more than half the kept init: the next browser gets an init built anew.
+  // Host updates worth more than a tenth of the kept init: the next browser gets an init built anew.
   const initBytes = Buffer.byteLength(JSON.stringify(firstInit));
   const updateBytes = Buffer.byteLength(JSON.stringify(changed));
-  const updates = Math.ceil(initBytes / 2 / updateBytes) + 1;
+  const updates = Math.ceil((initBytes * KEPT_INIT_CATCH_UP_SHARE) / updateBytes) + 1;
   for (let i = 0; i < updates; i++) agents[1]?.send('heartbeat', { generation: `many-${i}` });
   const last = await first.next(isHostUpdate('keep-1', `many-${updates - 1}`));
   const third = await connectBrowser(t.wsUrl, session);
@@ -150,6 +151,23 @@ test('a browser that joins later gets the init kept from before and the changes 
   agents[2]?.send('status', { status: 'ok', command: 'pull', command_id: body.command_id, exit_code: 0 });
   await first.next((m) => m.type === 'command_update' && (m.payload.command as { status: string }).status === 'succeeded');
   await Promise.all([...agents.map((a) => a.close()), first.close(), second.close(), third.close()]);
+});
+
+test('with no browser left the kept init is let go: the next browser gets one as of then', async () => {
+  const fanout = t.dashboard.context.hub.parts.fanout;
+  await eventually(() => (fanout.browserCount === 0 ? true : undefined), 30_000, 'no browser of earlier tests');
+  const agent = await connectAgent(t.wsUrl, 'release-01');
+  const first = await connectBrowser(t.wsUrl, session);
+  const firstInit = first.ofType('init')[0] as Message;
+  agent.send('heartbeat', { generation: 'while-watched' });
+  const changed = await first.next(isHostUpdate('release-01', 'while-watched'));
+  await first.close();
+  await eventually(() => (fanout.browserCount === 0 ? true : undefined), 30_000, 'the browser gone');
+  const next = await connectBrowser(t.wsUrl, session);
+  const nextInit = next.ofType('init')[0] as Message;
+  assert.ok((firstInit.payload.version as number) < (changed.version as number));
+  assert.ok((nextInit.payload.version as number) >= (changed.version as number), 'an init built after the last browser left');
+  await Promise.all([agent.close(), next.close()]);
 });
 
 test('a browser that stops reading is cut with 4008; the others get every line; it resyncs with init', async () => {

@@ -54,8 +54,9 @@ export class RemotePeer implements PeerLike {
   }
 
   /**
-   * After `init` the holding instance passes the fan-out on to this browser (see edge.ts); what was
-   * published since the init was built goes before it, one message at a time, in order on the link.
+   * After `init` the holding instance passes the fan-out on to this browser (see edge.ts). What was
+   * published since the init was built would follow it one message at a time, in order on the link;
+   * the fan-out gives another instance's browsers a new init with nothing after it instead.
    */
   sendInit(init: InitToSend): boolean {
     const sent = this.open && this.link.sendInit(this.conn, init.body);

@@ -7,13 +7,7 @@ import type { App, DashboardContext } from './context.js';
 import { foreignOrigin } from './origin.js';
 import { bearerOf, safeEqual } from '../auth/tokens.js';
 import { API_TOKEN_PREFIX, apiTokenSocketKey } from '../auth/api-tokens.js';
-
-/**
- * permessage-deflate as offered to browsers: each message compressed on its own (no context
- * takeover either way, so a socket holds no compression state between messages) and ws never
- * compressing anything itself. Only `init`, the whole fleet, is sent compressed (hub/peer.ts).
- */
-export const INIT_DEFLATE = { serverNoContextTakeover: true, clientNoContextTakeover: true, threshold: Number.MAX_SAFE_INTEGER };
+import { settleDeflateOffer } from './deflate-offer.js';
 
 /** The header that lets a cluster instance's forwarded upgrade check into /internal/ws-auth. */
 export const INTERNAL_HEADER = 'x-nixfleet-internal';
@@ -36,13 +30,13 @@ export function wsRoute(app: App, ctx: DashboardContext): void {
       const token = bearerOf(authorization);
       const apiToken = token ? ctx.apiTokens.authenticate(token) : null;
       if (apiToken) {
+        settleDeflateOffer(request.raw.headers, 'browser');
         identities.set(request, { kind: 'browser', credentialKey: apiTokenSocketKey(apiToken.id) });
         return;
       }
       const agent = token ? ctx.hub.parts.tokens.identify(token) : null;
       if (agent) {
-        // Compression is for browsers' init (INIT_DEFLATE); an agent that offers it goes without.
-        delete request.raw.headers['sec-websocket-extensions'];
+        settleDeflateOffer(request.raw.headers, 'agent');
         identities.set(request, { kind: 'agent', agent });
         return;
       }
@@ -72,6 +66,7 @@ export function wsRoute(app: App, ctx: DashboardContext): void {
       await reply.code(403).send({ error: 'forbidden_origin', message: 'cross-site WebSocket connections are refused' });
       return;
     }
+    settleDeflateOffer(request.raw.headers, 'browser');
     identities.set(request, { kind: 'browser', credentialKey: request.session.id_hash });
   }
 

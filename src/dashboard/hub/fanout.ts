@@ -28,13 +28,16 @@ export const FLUSH_FULL_DELIVERIES = 1_200;
 export const BACKLOG_RECHECK_MS = 1_000;
 /**
  * An init holds the whole fleet: at 10,000 hosts it is 15.7 MB and a tenth of a second or more to
- * build, and after a restart the pages come back over several seconds while every host changes. The
- * last init built is kept with the state changes and output lines published after it, and a browser
- * that joins later gets both: they bring it to the state a new init would show, and the versions go
- * on without a gap. A new init is built once those messages add up to more than this share of the
- * kept one.
+ * build, and after a restart the pages come back over a second or two. The last init built is kept
+ * with the state changes and output lines published after it, and a browser that joins later gets
+ * both: the versions go on without a gap, and once it has applied them it holds what a new init would
+ * show. A new init is built once those messages add up to more than this share of the kept one (about
+ * what the init weighs compressed, which is how web browsers get it), or once it is
+ * KEPT_INIT_MAX_AGE_MS old: a few details change without a message (when the fleet repository was
+ * last checked, finished commands the dashboard no longer keeps).
  */
-export const KEPT_INIT_CATCH_UP_SHARE = 0.5;
+export const KEPT_INIT_CATCH_UP_SHARE = 0.1;
+export const KEPT_INIT_MAX_AGE_MS = 10_000;
 
 interface OutputBatch {
   host_id: string;
@@ -48,6 +51,8 @@ type Queued = { type: string; frame: Buffer; versioned: boolean } | OutputBatch;
 /** The last init built and the versioned messages published since (see KEPT_INIT_CATCH_UP_SHARE). */
 interface KeptInit {
   body: Buffer;
+  /** performance.now() when it was built. */
+  builtAt: number;
   since: (Buffer | string)[];
   sinceBytes: number;
   /** `since` as frames, once a browser needed them. */
@@ -240,7 +245,7 @@ export class Fanout {
     const first = joining[0];
     if (!first) return;
     this.flush();
-    const init = this.currentInit(first.buildInit);
+    const init = this.currentInit(first.buildInit, joining.some(({ browser }) => browser.relay));
     for (const { browser } of joining) {
       if (!browser.sendInit(init)) continue;
       this.browsers.add(browser.relay ?? browser);
@@ -250,12 +255,18 @@ export class Fanout {
   /** Sends a browser already in the fan-out the state again (it asked with `get_state`), after what it was sent. */
   resendInit(browser: PeerLike, buildInit: () => Buffer): void {
     this.flush();
-    browser.sendInit(this.currentInit(buildInit));
+    browser.sendInit(this.currentInit(buildInit, browser.relay !== undefined));
   }
 
-  /** The init to send now, with what brings it up to date: call it right after a flush. */
-  private currentInit(buildInit: () => Buffer): InitToSend {
-    this.kept ??= { body: buildInit(), since: [], sinceBytes: 0, sinceFrames: null, deflated: null };
+  /**
+   * The init to send now, with what brings it up to date: call it right after a flush. A browser of
+   * another instance gets an init with nothing after it: its instance counts all it is sent against
+   * its cap and takes one init for all its browsers that join together.
+   */
+  private currentInit(buildInit: () => Buffer, forAnotherInstance: boolean): InitToSend {
+    const old = this.kept;
+    if (old && (performance.now() - old.builtAt > KEPT_INIT_MAX_AGE_MS || (forAnotherInstance && old.since.length > 0))) this.kept = null;
+    this.kept ??= { body: buildInit(), builtAt: performance.now(), since: [], sinceBytes: 0, sinceFrames: null, deflated: null };
     const kept = this.kept;
     kept.sinceFrames ??= kept.since.length > 0 ? encodeTextFrames(kept.since) : NO_FRAMES;
     return {
@@ -270,10 +281,17 @@ export class Fanout {
   removeBrowser(browser: PeerLike): void {
     this.joining = this.joining.filter((joining) => joining.browser !== browser);
     if (!browser.relay) this.browsers.delete(browser);
+    this.releaseKeptInit();
   }
 
   /** A relay whose instance has no browser left (or whose link ended). */
   removeMember(member: FanoutMember): void {
     this.browsers.delete(member);
+    this.releaseKeptInit();
+  }
+
+  /** With no browser left, the kept init (megabytes) is let go: the next one would be built anyway. */
+  private releaseKeptInit(): void {
+    if (this.browsers.size === 0 && this.joining.length === 0) this.kept = null;
   }
 }

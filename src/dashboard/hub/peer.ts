@@ -115,8 +115,8 @@ export class Peer implements PeerLike {
   /**
    * `tcp` is the connection under `socket`. Messages sent one at a time go through `socket`; the
    * fan-out writes frames it encoded once for every browser straight to `tcp`. Both writes are
-   * synchronous and ws queues nothing of its own without compression (which is off), so frames
-   * never interleave.
+   * synchronous and ws queues nothing of its own as long as it compresses nothing itself (it never
+   * does: INIT_DEFLATE's threshold, and every send says so), so frames never interleave.
    */
   constructor(
     readonly socket: WebSocket,
