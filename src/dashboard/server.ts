@@ -20,6 +20,7 @@ import { RECENT_ROLLOUTS_KEPT, RolloutBook } from './rollouts/rollout-book.js';
 import { rolloutRoutes } from './rollouts/routes.js';
 import { OutputLog } from './commands/output-log.js';
 import { acceptWider } from './http/wide-accept.js';
+import { buildInit } from './hub/browser-connection.js';
 import { ConnectionTriage } from './http/connection-triage.js';
 import { DEFAULT_TIMEOUTS_MS, Dispatcher } from './commands/dispatcher.js';
 import { Fleet } from './fleet/fleet.js';
@@ -237,6 +238,7 @@ export async function startDashboard(config: DashboardConfig, options: Dashboard
   const store = await openStore(config, log);
   const core = await createCore(config, credentials, store, log);
   const { app, context } = core;
+  context.hub.parts.fanout.prepareInit(() => buildInit(context.hub.parts));
   await app.listen({ host: config.listenHost, port: config.listenPort, backlog: LISTEN_BACKLOG });
   const wide = acceptWider(app.server, log, LISTEN_BACKLOG);
   const address = app.server.address();

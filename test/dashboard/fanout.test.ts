@@ -113,8 +113,8 @@ test('get_state answers init with the current version, after everything already 
   await Promise.all([agent.close(), browser.close()]);
 });
 
-test('a browser that joins later gets the init kept from before and the changes since; a new init once they weigh a tenth as much', async () => {
-  // Sixty hosts make an init that a few messages fit within a tenth of (KEPT_INIT_CATCH_UP_SHARE).
+test('a browser that joins later gets the init kept from before and the changes since; a new init once they weigh a quarter as much', async () => {
+  // Sixty hosts make an init that a few messages fit within a quarter of (KEPT_INIT_CATCH_UP_SHARE).
   const agents = await Promise.all(Array.from({ length: 60 }, (_, i) => connectAgent(t.wsUrl, `keep-${i}`)));
   const first = await connectBrowser(t.wsUrl, session);
   const firstInit = first.ofType('init')[0] as Message;
@@ -137,7 +137,7 @@ test('a browser that joins later gets the init kept from before and the changes 
   assert.ok(queued >= 0 && output > queued, 'command_queued, then its output');
   assert.deepEqual((afterInit[output]?.payload.lines as { seq: number }[]).map((l) => l.seq), [0, 1, 2]);
 
-  // Host updates worth more than a tenth of the kept init: the next browser gets an init built anew.
+  // Host updates worth more than a quarter of the kept init: the next browser gets an init built anew.
   const initBytes = Buffer.byteLength(JSON.stringify(firstInit));
   const updateBytes = Buffer.byteLength(JSON.stringify(changed));
   const updates = Math.ceil((initBytes * KEPT_INIT_CATCH_UP_SHARE) / updateBytes) + 1;

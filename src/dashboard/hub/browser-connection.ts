@@ -4,7 +4,7 @@ import { ErrorCode } from '../../protocol/constants.js';
 import type { BrowserToDashboardMessage, GetOutputPayload } from '../../protocol/browser.js';
 import { decodeBrowserMessage, isAgentMessageType, parseEnvelope } from '../../protocol/frame.js';
 import type { PeerLike } from './peer.js';
-import type { Hub } from './hub.js';
+import type { Hub, HubParts } from './hub.js';
 
 /** `head`, the items with commas between them, and `tail`: encoded as UTF-8 straight into one buffer. */
 function encodeList(head: string, items: readonly string[], tail: string): Buffer {
@@ -20,6 +20,22 @@ function encodeList(head: string, items: readonly string[], tail: string): Buffe
   return out;
 }
 
+/**
+ * `init`, put together around the hosts' JSON, which the fleet keeps per host: at 10,000 hosts,
+ * serializing the whole fleet again for each init was most of its cost. The pieces are encoded
+ * straight into one buffer: joining them first into one string of megabytes cost as much again.
+ */
+export function buildInit(parts: HubParts): Buffer {
+  const { fleet, commands, fanout, desired, rollouts } = parts;
+  const rest = [
+    `"commands":${JSON.stringify(commands.snapshot())}`,
+    `"desired":${JSON.stringify(desired.current())}`,
+    `"rollouts":${JSON.stringify(rollouts.snapshot())}`,
+    `"version":${fanout.currentVersion}`,
+  ];
+  return encodeList('{"type":"init","payload":{"hosts":[', fleet.snapshotJson(), `],${rest.join(',')}}}`);
+}
+
 export class BrowserConnection {
   constructor(
     readonly peer: PeerLike,
@@ -29,23 +45,7 @@ export class BrowserConnection {
 
   /** Sends `init` and joins the fan-out. */
   start(): void {
-    this.hub.parts.fanout.addBrowser(this.peer, () => this.buildInit());
-  }
-
-  /**
-   * `init`, put together around the hosts' JSON, which the fleet keeps per host: at 10,000 hosts,
-   * serializing the whole fleet again for each init was most of its cost. The pieces are encoded
-   * straight into one buffer: joining them first into one string of megabytes cost as much again.
-   */
-  private buildInit(): Buffer {
-    const { fleet, commands, fanout, desired, rollouts } = this.hub.parts;
-    const rest = [
-      `"commands":${JSON.stringify(commands.snapshot())}`,
-      `"desired":${JSON.stringify(desired.current())}`,
-      `"rollouts":${JSON.stringify(rollouts.snapshot())}`,
-      `"version":${fanout.currentVersion}`,
-    ];
-    return encodeList('{"type":"init","payload":{"hosts":[', fleet.snapshotJson(), `],${rest.join(',')}}}`);
+    this.hub.parts.fanout.addBrowser(this.peer, () => buildInit(this.hub.parts));
   }
 
   onFrame(data: WebSocket.RawData, isBinary: boolean): void {
@@ -75,7 +75,7 @@ export class BrowserConnection {
   private apply(message: BrowserToDashboardMessage): void {
     switch (message.type) {
       case 'get_state':
-        return void this.hub.parts.fanout.resendInit(this.peer, () => this.buildInit());
+        return void this.hub.parts.fanout.resendInit(this.peer, () => buildInit(this.hub.parts));
       case 'get_output':
         return void this.replay(message.payload);
     }
