@@ -6,7 +6,7 @@
 import http from 'node:http';
 import type net from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { constants as zlibConstants, inflateRawSync } from 'node:zlib';
+import { constants as zlibConstants, inflateRaw } from 'node:zlib';
 
 const OP_TEXT = 0x1;
 const OP_CLOSE = 0x8;
@@ -61,6 +61,8 @@ export const BROWSER_EXTENSIONS = 'permessage-deflate; client_max_window_bits';
 /** A compressed message's first frame has RSV1; its payload lacks the sync flush's empty block. */
 const RSV1 = 0x40;
 const FLUSH_TAIL = Buffer.from([0x00, 0x00, 0xff, 0xff]);
+/** Inflated in one pass or two: with zlib's 16 KiB default an init of megabytes takes a thousand trips to the thread pool. */
+const INFLATE_CHUNK_BYTES = 1 << 24;
 
 /** Frames larger than this are joined in one buffer this thread reuses (see FrameReader). */
 const LARGE_FRAME_BYTES = 1 << 20;
@@ -169,14 +171,33 @@ export function connectLite(wsUrl: string, headers: Record<string, string>, hand
       let resolveClosed: (code: number) => void = () => {};
       const closed = new Promise<number>((done) => (resolveClosed = done));
       let closeCode = 1006;
-      const reader = new FrameReader((opcode, payload, compressed) => {
-        if (opcode === OP_TEXT) handlers.onText(compressed ? inflateRawSync(Buffer.concat([payload, FLUSH_TAIL]), { finishFlush: zlibConstants.Z_SYNC_FLUSH }) : payload);
+      // Frames that came while a compressed one was inflated, in order, to be read after it.
+      let behind: [number, Buffer, boolean][] | null = null;
+      const onFrame = (opcode: number, payload: Buffer, compressed: boolean): void => {
+        if (behind) {
+          behind.push([opcode, Buffer.from(payload), compressed]);
+          return;
+        }
+        if (compressed) {
+          // Off this thread, as a browser of its own would not hold up the others of this worker.
+          behind = [];
+          inflateRaw(Buffer.concat([payload, FLUSH_TAIL]), { finishFlush: zlibConstants.Z_SYNC_FLUSH, chunkSize: INFLATE_CHUNK_BYTES }, (err, text) => {
+            const queued = behind ?? [];
+            behind = null;
+            if (err) socket.destroy(err);
+            else if (opcode === OP_TEXT) handlers.onText(text);
+            for (const frame of queued) onFrame(...frame);
+          });
+          return;
+        }
+        if (opcode === OP_TEXT) handlers.onText(payload);
         else if (opcode === OP_PING) socket.write(clientFrame(0xa, Buffer.from(payload)));
         else if (opcode === OP_CLOSE) {
           closeCode = payload.length >= 2 ? payload.readUInt16BE(0) : 1005;
           socket.end(clientFrame(OP_CLOSE, Buffer.from(payload.subarray(0, 2))));
         }
-      });
+      };
+      const reader = new FrameReader(onFrame);
       // Frames that came with the handshake are read after the caller has its socket (it may pause it),
       // and before anything that arrives after them.
       let early: Buffer[] | null = head.length > 0 ? [head] : null;
