@@ -184,9 +184,10 @@ export function connectLite(wsUrl: string, headers: Record<string, string>, hand
           inflateRaw(Buffer.concat([payload, FLUSH_TAIL]), { finishFlush: zlibConstants.Z_SYNC_FLUSH, chunkSize: INFLATE_CHUNK_BYTES }, (err, text) => {
             const queued = behind ?? [];
             behind = null;
-            if (err) socket.destroy(err);
-            else if (opcode === OP_TEXT) handlers.onText(text);
+            if (err) return void socket.destroy(err);
+            if (opcode === OP_TEXT) handlers.onText(text);
             for (const frame of queued) onFrame(...frame);
+            if (tcpClosed && !behind) resolveClosed(closeCode);
           });
           return;
         }
@@ -202,7 +203,12 @@ export function connectLite(wsUrl: string, headers: Record<string, string>, hand
       // and before anything that arrives after them.
       let early: Buffer[] | null = head.length > 0 ? [head] : null;
       socket.on('data', (chunk: Buffer) => (early ? early.push(chunk) : reader.push(chunk)));
-      socket.on('close', () => resolveClosed(closeCode));
+      // A close frame held behind an inflate is read before the socket counts as closed.
+      let tcpClosed = false;
+      socket.on('close', () => {
+        tcpClosed = true;
+        if (!behind) resolveClosed(closeCode);
+      });
       socket.on('error', () => undefined);
       if (early) {
         setImmediate(() => {

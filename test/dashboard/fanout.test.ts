@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import type net from 'node:net';
 import { login, sendCommand, startTestDashboard, type Session, type TestDashboard } from '../helpers/dashboard.js';
 import { connectAgent, connectBrowser, eventually, type Message, type TestSocket } from '../helpers/sockets.js';
-import { KEPT_INIT_CATCH_UP_SHARE } from '../../src/dashboard/hub/fanout.js';
+import { KEPT_INIT_CATCH_UP_SHARE, KEPT_INIT_MAX_AGE_MS } from '../../src/dashboard/hub/fanout.js';
 
 let t: TestDashboard;
 let session: Session;
@@ -127,7 +127,10 @@ test('a browser that joins later gets the init kept from before and the changes 
 
   const second = await connectBrowser(t.wsUrl, session);
   const secondInit = second.ofType('init')[0] as Message;
-  assert.equal(secondInit.payload.version, firstInit.payload.version, 'the second browser got the kept init');
+  // On a machine starved for long enough the kept init ages out (KEPT_INIT_MAX_AGE_MS) and a new one is right.
+  if (performance.now() - firstInit.receivedAt < KEPT_INIT_MAX_AGE_MS - 1_000) {
+    assert.equal(secondInit.payload.version, firstInit.payload.version, 'the second browser got the kept init');
+  } else assert.ok((secondInit.payload.version as number) > (firstInit.payload.version as number), 'a kept init too old is built anew');
   const known = await eventually(() => hostsKnown(second, changed.version as number));
   assert.equal(known.get('keep-0')?.generation, 'after-first', 'and the change since, after it');
   // The command came after the kept init: the browser learns of it, and of its lines, in order after it.

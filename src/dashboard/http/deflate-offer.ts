@@ -17,7 +17,8 @@ const WINDOW_BITS = /^(?:[89]|1[0-5])$/;
 
 /** Whether one offer (`permessage-deflate; param; param=value`) can be answered with the shared compressed init. */
 function usableOffer(offer: string): boolean {
-  const [name, ...params] = offer.split(';').map((part) => part.trim());
+  // Names and parameters are tokens, compared without regard to case (RFC 7230).
+  const [name, ...params] = offer.toLowerCase().split(';').map((part) => part.trim());
   if (name !== 'permessage-deflate') return false;
   const seen = new Set<string>();
   for (const param of params) {

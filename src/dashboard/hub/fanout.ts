@@ -262,6 +262,8 @@ export class Fanout {
    * the whole fleet is serialized (half a second at 10,000 hosts on a busy 2-core machine).
    */
   prepareInit(buildInit: () => Buffer): void {
+    // As before every init: what is queued goes first (to no one yet), so the init is as of it.
+    this.flush();
     this.currentInit(buildInit, false).deflatedFrame();
   }
 
