@@ -81,7 +81,9 @@ export interface DashboardOptions {
 function buildState(config: DashboardConfig, credentials: Credentials, store: Store, snapshot: Snapshot, log: Logger): Hub {
   const metrics = new DashboardMetrics();
   const tokens = new AgentTokens(store, credentials.agentTokenHash, config.allowSharedAgentToken, snapshot.hostTokens);
-  const fanout = new Fanout(store, metrics, snapshot.meta);
+  // The dispatcher and the fan-out's init reach the hub, which needs them: they ask lazily.
+  let hub: Hub | null = null;
+  const fanout = new Fanout(store, metrics, snapshot.meta, () => buildInit((hub as Hub).parts));
   const events = new EventLog(store, fanout, snapshot.lastEventId, log);
   const commands = new CommandBook(store, fanout, events, snapshot.commands, config.queueTtlMs);
   const desired = new DesiredTracker(desiredSettingsOf(config), { logger: log });
@@ -93,8 +95,6 @@ function buildState(config: DashboardConfig, credentials: Credentials, store: St
   });
   desired.onBehindKnown(() => fleet.rejudgeAll());
   const output = new OutputLog(store, fanout);
-  // The dispatcher reaches agents through the hub, which needs the dispatcher: it asks lazily.
-  let hub: Hub | null = null;
   const dispatcher = new Dispatcher(fleet, commands, events, store, (hostId) => hub?.agentFor(hostId), {
     timeoutsMs: { ...DEFAULT_TIMEOUTS_MS, ...config.commandTimeoutsMs },
     queueTtlMs: config.queueTtlMs,
@@ -238,7 +238,7 @@ export async function startDashboard(config: DashboardConfig, options: Dashboard
   const store = await openStore(config, log);
   const core = await createCore(config, credentials, store, log);
   const { app, context } = core;
-  context.hub.parts.fanout.prepareInit(() => buildInit(context.hub.parts));
+  context.hub.parts.fanout.prepareInit();
   await app.listen({ host: config.listenHost, port: config.listenPort, backlog: LISTEN_BACKLOG });
   const wide = acceptWider(app.server, log, LISTEN_BACKLOG);
   const address = app.server.address();

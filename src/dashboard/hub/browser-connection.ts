@@ -45,7 +45,7 @@ export class BrowserConnection {
 
   /** Sends `init` and joins the fan-out. */
   start(): void {
-    this.hub.parts.fanout.addBrowser(this.peer, () => buildInit(this.hub.parts));
+    this.hub.parts.fanout.addBrowser(this.peer);
   }
 
   onFrame(data: WebSocket.RawData, isBinary: boolean): void {
@@ -75,7 +75,7 @@ export class BrowserConnection {
   private apply(message: BrowserToDashboardMessage): void {
     switch (message.type) {
       case 'get_state':
-        return void this.hub.parts.fanout.resendInit(this.peer, () => buildInit(this.hub.parts));
+        return void this.hub.parts.fanout.resendInit(this.peer);
       case 'get_output':
         return void this.replay(message.payload);
     }

@@ -64,6 +64,8 @@ interface KeptInit {
 
 const NO_FRAMES = Buffer.alloc(0);
 
+const tooOld = (kept: KeptInit): boolean => performance.now() - kept.builtAt > KEPT_INIT_MAX_AGE_MS;
+
 const serialized = (item: Queued): Buffer | string => ('frame' in item ? item.frame : JSON.stringify({ type: 'command_output', payload: item }));
 
 export class Fanout {
@@ -78,16 +80,20 @@ export class Fanout {
   /** When the oldest queued message was published (performance.now()). */
   private scheduledSince = 0;
   private recheck: NodeJS.Timeout | null = null;
-  /** Browsers waiting to join at the end of this turn of the event loop, and how to build their init. */
-  private joining: { browser: PeerLike; buildInit: () => Buffer }[] = [];
+  /** Browsers waiting to join at the end of this turn of the event loop. */
+  private joining: PeerLike[] = [];
   private joinTurn: NodeJS.Immediate | null = null;
   private kept: KeptInit | null = null;
 
-  /** `meta` is what the store loaded at start: the version counter continues from it. */
+  /**
+   * `meta` is what the store loaded at start: the version counter continues from it. `buildInit`
+   * serializes the whole state as an `init` (browser-connection.ts), at this fan-out's current version.
+   */
   constructor(
     private readonly store: Store,
     private readonly metrics: DashboardMetrics,
     meta: ReadonlyMap<string, string>,
+    private readonly buildInit: () => Buffer,
   ) {
     this.version = Number(meta.get(VERSION_META_KEY) ?? 0) || 0;
   }
@@ -174,7 +180,7 @@ export class Fanout {
     this.openBatches.clear();
     if (this.browsers.size === 0) {
       // An init prepared before any browser came (see prepareInit) goes on with what happens meanwhile.
-      if (this.kept && performance.now() - this.kept.builtAt > KEPT_INIT_MAX_AGE_MS) this.kept = null;
+      if (this.kept && tooOld(this.kept)) this.kept = null;
       if (this.kept) this.keepForCatchUp(queue, queue.map(serialized));
       return;
     }
@@ -237,8 +243,8 @@ export class Fanout {
    * every open page at once) join together at its end and share one, and later ones may get the
    * same with what changed since (KEPT_INIT_CATCH_UP_SHARE).
    */
-  addBrowser(browser: PeerLike, buildInit: () => Buffer): void {
-    this.joining.push({ browser, buildInit });
+  addBrowser(browser: PeerLike): void {
+    this.joining.push(browser);
     this.joinTurn ??= setImmediate(() => this.join());
   }
 
@@ -246,11 +252,10 @@ export class Fanout {
     this.joinTurn = null;
     const joining = this.joining;
     this.joining = [];
-    const first = joining[0];
-    if (!first) return;
+    if (joining.length === 0) return;
     this.flush();
-    const init = this.currentInit(first.buildInit, joining.some(({ browser }) => browser.relay));
-    for (const { browser } of joining) {
+    const init = this.currentInit(joining.some((browser) => browser.relay));
+    for (const browser of joining) {
       if (!browser.sendInit(init)) continue;
       this.browsers.add(browser.relay ?? browser);
     }
@@ -261,16 +266,16 @@ export class Fanout {
    * listens, so that the pages coming back after a restart find it ready instead of waiting while
    * the whole fleet is serialized (half a second at 10,000 hosts on a busy 2-core machine).
    */
-  prepareInit(buildInit: () => Buffer): void {
+  prepareInit(): void {
     // As before every init: what is queued goes first (to no one yet), so the init is as of it.
     this.flush();
-    this.currentInit(buildInit, false).deflatedFrame();
+    this.currentInit(false).deflatedFrame();
   }
 
   /** Sends a browser already in the fan-out the state again (it asked with `get_state`), after what it was sent. */
-  resendInit(browser: PeerLike, buildInit: () => Buffer): void {
+  resendInit(browser: PeerLike): void {
     this.flush();
-    browser.sendInit(this.currentInit(buildInit, browser.relay !== undefined));
+    browser.sendInit(this.currentInit(browser.relay !== undefined));
   }
 
   /**
@@ -278,10 +283,10 @@ export class Fanout {
    * another instance gets an init with nothing after it: its instance counts all it is sent against
    * its cap and takes one init for all its browsers that join together.
    */
-  private currentInit(buildInit: () => Buffer, forAnotherInstance: boolean): InitToSend {
+  private currentInit(forAnotherInstance: boolean): InitToSend {
     const old = this.kept;
-    if (old && (performance.now() - old.builtAt > KEPT_INIT_MAX_AGE_MS || (forAnotherInstance && old.since.length > 0))) this.kept = null;
-    this.kept ??= { body: buildInit(), builtAt: performance.now(), since: [], sinceBytes: 0, sinceFrames: null, deflated: null };
+    if (old && (tooOld(old) || (forAnotherInstance && old.since.length > 0))) this.kept = null;
+    this.kept ??= { body: this.buildInit(), builtAt: performance.now(), since: [], sinceBytes: 0, sinceFrames: null, deflated: null };
     const kept = this.kept;
     kept.sinceFrames ??= kept.since.length > 0 ? encodeTextFrames(kept.since) : NO_FRAMES;
     return {
@@ -294,7 +299,7 @@ export class Fanout {
 
   /** A browser's socket closed; a relay stays for the other browsers of its instance. */
   removeBrowser(browser: PeerLike): void {
-    this.joining = this.joining.filter((joining) => joining.browser !== browser);
+    this.joining = this.joining.filter((joining) => joining !== browser);
     if (!browser.relay) this.browsers.delete(browser);
     this.releaseKeptInit();
   }
