@@ -319,6 +319,8 @@ let timingSince = nowMs();
 let worstBySecond: number[] = [];
 /** How busy this worker's thread was since the last restart-timing (1: it never waited): a saturated load generator shows here. */
 let eluSince = performance.eventLoopUtilization();
+/** The same since the scenario started (`mark`). */
+let eluMark = performance.eventLoopUtilization();
 function noteHeartbeatSecond(now: number, latencyMs: number): void {
   const second = Math.floor((now - timingSince) / 1000);
   if (second >= 0) worstBySecond[second] = Math.max(worstBySecond[second] ?? 0, latencyMs);
@@ -345,9 +347,12 @@ port.on('message', (request: BrowserWorkerRequest) => {
     void Promise.all(started).then(() => reply({ type: 'connected', count: browsers.length }));
   } else if (request.type === 'report') {
     const busy = performance.eventLoopUtilization(eluSince).utilization;
-    reply({ type: 'report', browsers: report(), worstHeartbeatBySecond: Array.from(worstBySecond, (ms) => ms ?? 0), timingSince, busy });
+    const busySinceMark = performance.eventLoopUtilization(eluMark).utilization;
+    reply({ type: 'report', browsers: report(), worstHeartbeatBySecond: Array.from(worstBySecond, (ms) => ms ?? 0), timingSince, busy, busySinceMark });
   } else if (request.type === 'restart-timing') {
     restartTiming();
+  } else if (request.type === 'mark') {
+    eluMark = performance.eventLoopUtilization();
   } else {
     stopping = true;
     for (const b of browsers) b.socket?.terminate();

@@ -137,7 +137,7 @@ async function run(settings: ClusterSettings, instances: 1 | 2): Promise<{ sides
     const sent = await agents.stream({ durationMs: settings.durationMs, linesPerSecond: settings.linesPerSecond, lineBytes: 120, maxLinesPerFrame: 50 });
     await new Promise((r) => setTimeout(r, SETTLE_MS));
     const cpuMs = dashboards.map((d, i) => d.cpuMs() - (cpuBefore[i] ?? 0));
-    const reports = await Promise.all(pools.map((pool) => pool.report()));
+    const reports = await Promise.all(pools.map(async (pool) => (await pool.report()).browsers));
     const deliveries = reports.flat().reduce((n, r) => n + r.linesReceived, 0);
     await stopAll();
     const stored = await storedLines(database.url);

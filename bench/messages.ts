@@ -96,7 +96,7 @@ export interface BrowserWorkerStart {
 }
 
 /** `restart-timing`: the heartbeat histograms and the longest silence start again from now. */
-export type BrowserWorkerRequest = BrowserWorkerStart | { type: 'report' } | { type: 'restart-timing' } | { type: 'stop' };
+export type BrowserWorkerRequest = BrowserWorkerStart | { type: 'report' } | { type: 'restart-timing' } | { type: 'mark' } | { type: 'stop' };
 
 export interface BrowserReport {
   linesReceived: number;
@@ -135,9 +135,10 @@ export type BrowserWorkerReply =
   | { type: 'connected'; count: number }
   /**
    * With the browsers' reports: the worst heartbeat latency of each second since the last restart-timing
-   * (since `timingSince`, nowMs()), and how busy the worker's thread was meanwhile (0 to 1).
+   * (since `timingSince`, nowMs()), and how busy the worker's thread was meanwhile (0 to 1); and how
+   * busy since the last `mark` (the scenario's start).
    */
-  | { type: 'report'; browsers: BrowserReport[]; worstHeartbeatBySecond: number[]; timingSince: number; busy: number }
+  | { type: 'report'; browsers: BrowserReport[]; worstHeartbeatBySecond: number[]; timingSince: number; busy: number; busySinceMark: number }
   /** A browser got the rollout_update that ended a rollout (sent once per browser and rollout). */
   | { type: 'rollout-ended'; rolloutId: string; status: string; atMs: number }
   | { type: 'stopped' };

@@ -173,19 +173,25 @@ export class BrowserPool {
     this.browserCount += options.count;
   }
 
-  /** Reports of every browser, in connection order (the stalled one at its index). */
-  async report(): Promise<BrowserReport[]> {
-    return (await this.reportWithTimeline()).browsers;
+  /** The scenario starts: how busy the browsers' threads are is measured from now on. */
+  mark(): void {
+    for (const worker of this.workers) this.send(worker, { type: 'mark' });
+  }
+
+  /** Reports of every browser, in connection order (the stalled one at its index), and how busy each thread was since `mark` (0 to 1). */
+  async report(): Promise<{ browsers: BrowserReport[]; threadsBusy: number[] }> {
+    const { browsers, workersBusySinceMark } = await this.reportWithTimeline();
+    return { browsers, threadsBusy: workersBusySinceMark };
   }
 
   /** The reports, and the worst heartbeat latency of each second since the last restartTiming (over every browser). */
-  async reportWithTimeline(): Promise<{ browsers: BrowserReport[]; worstHeartbeatBySecond: number[]; workersBusy: number[] }> {
+  async reportWithTimeline(): Promise<{ browsers: BrowserReport[]; worstHeartbeatBySecond: number[]; workersBusy: number[]; workersBusySinceMark: number[] }> {
     const replies = this.workers.map((worker) => nextReply<BrowserWorkerReply, 'report'>(worker, 'report'));
     for (const worker of this.workers) this.send(worker, { type: 'report' });
     const all = await Promise.all(replies);
     const seconds = Math.max(0, ...all.map((r) => r.worstHeartbeatBySecond.length));
     const worstHeartbeatBySecond = Array.from({ length: seconds }, (_, i) => Math.max(...all.map((r) => r.worstHeartbeatBySecond[i] ?? 0)));
-    return { browsers: all.flatMap((r) => r.browsers), worstHeartbeatBySecond, workersBusy: all.map((r) => r.busy) };
+    return { browsers: all.flatMap((r) => r.browsers), worstHeartbeatBySecond, workersBusy: all.map((r) => r.busy), workersBusySinceMark: all.map((r) => r.busySinceMark) };
   }
 
   async stop(): Promise<void> {

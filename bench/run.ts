@@ -15,8 +15,10 @@ import { adminLogin, BENCH_TOKEN, dispatchAll, startDashboardProcess, type Dashb
 import { AgentPool, BrowserPool } from './pools.js';
 import { SCENARIOS, SMOKE, SMOKE_ROLLOUT, SMOKE_STORM, TARGETS, type Measured, type Scenario, type Verdict } from './scenarios.js';
 import type { BrowserReport } from './messages.js';
-import { describeRollout, runRollout, type RolloutMeasured } from './rollout.js';
-import { describeStorm, runRestartStorm, type StormMeasured } from './restart-storm.js';
+import { runRollout, type RolloutMeasured } from './rollout.js';
+import { runRestartStorm, type StormMeasured } from './restart-storm.js';
+import { referenceWorkloadMs } from './machine-speed.js';
+import { fmt, printTable } from './print-table.js';
 import { CLUSTER_SETTINGS, clusterServersProblem, clusterVerdicts, describeCluster, runCluster, type ClusterMeasured } from './cluster.js';
 
 /** Time after the agents stop for lines in flight to arrive. */
@@ -38,10 +40,17 @@ export interface ScenarioResult extends Measured {
   /** From the dashboard's own metrics: how long messages waited inside it, and its event-loop delay. */
   fanoutDelayP99Ms: number;
   eventLoopLagP99Ms: number;
+  /**
+   * How busy each browser worker's thread was over the scenario (0 to 1). Near 1 the simulated
+   * browsers read their sockets late, and the latencies hold their own wait as well as the dashboard's.
+   */
+  browserThreadsBusy: number[];
   verdicts: Verdict[];
   pass: boolean;
   /** The machine's 1-minute load average when the scenario ended: other work on it shows here. */
   loadAverage: number;
+  /** The machine's speed just before the scenario: bench/machine-speed.ts's workload, in ms (lower is faster). */
+  referenceMs: number;
 }
 
 /** The 99th percentile of a Prometheus histogram, read from its cumulative buckets (upper bound). */
@@ -83,7 +92,7 @@ function closeCodesOf(reports: BrowserReport[]): Record<string, number> {
 /** With --profile, the dashboard writes a V8 CPU profile here when it stops. */
 const PROFILE_DIR = path.join('bench', 'results', 'profiles');
 
-async function runScenario(scenario: Scenario, fromSource: boolean, profile: boolean, earlier: ReadonlyMap<string, Measured>): Promise<ScenarioResult> {
+async function runScenario(scenario: Scenario, fromSource: boolean, profile: boolean, earlier: ReadonlyMap<string, Measured>): Promise<Omit<ScenarioResult, 'referenceMs'>> {
   const nodeArgs = profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(PROFILE_DIR, `${scenario.key}-${Date.now()}`)}`] : [];
   if (process.env.BENCH_NODE_ARGS) nodeArgs.push(...process.env.BENCH_NODE_ARGS.split(' ').filter(Boolean));
   const main = process.env.BENCH_DASHBOARD_MAIN;
@@ -114,6 +123,7 @@ async function runScenario(scenario: Scenario, fromSource: boolean, profile: boo
     const cpuBefore = dashboard.cpuMs();
     const benchCpuBefore = process.cpuUsage();
     const started = Date.now();
+    browsers.mark();
     if (scenario.rollout) {
       const run = await runRollout({ dashboard, session, agents, browsers, browserCount: scenario.browsers }, hostnames, scenario.rollout);
       rollout = run.measured;
@@ -141,7 +151,7 @@ async function runScenario(scenario: Scenario, fromSource: boolean, profile: boo
     const benchCpu = process.cpuUsage(benchCpuBefore);
     const benchCpuPercent = ((benchCpu.user + benchCpu.system) / 1000 / elapsedMs) * 100;
     const internal = await dashboardInternals(dashboard.url, session.cookie);
-    const reports = await browsers.report();
+    const { browsers: reports, threadsBusy: browserThreadsBusy } = await browsers.report();
     await agents.stop();
     await browsers.stop();
     await dashboard.stop();
@@ -190,6 +200,7 @@ async function runScenario(scenario: Scenario, fromSource: boolean, profile: boo
       rssPerBrowserKB: (rssBrowsers - rssBase) / 1024 / Math.max(1, scenario.browsers),
       connectRatePerS: scenario.agents / (connected.elapsedMs / 1000),
       benchCpuPercent,
+      browserThreadsBusy,
       ...internal,
       ...measured,
       verdicts,
@@ -204,43 +215,6 @@ async function runScenario(scenario: Scenario, fromSource: boolean, profile: boo
   }
 }
 
-const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : '—');
-
-function printTable(results: ScenarioResult[]): void {
-  const rows = results.map((r) => [
-    r.key,
-    fmt(r.output.p50, 2),
-    fmt(r.output.p90, 2),
-    fmt(r.output.p99, 2),
-    fmt(r.output.max, 1),
-    String(r.linesLost),
-    String(r.linesReordered),
-    fmt(r.deliveriesPerSecond, 0),
-    fmt(r.cpuUsPerDelivery, 2),
-    fmt(r.rssPerAgentKB, 1),
-    fmt(r.rssPerBrowserKB, 1),
-    fmt(r.heartbeat.p99, 1),
-    fmt(r.connectRatePerS, 0),
-    fmt(r.dashboardCpuPercent, 0),
-    fmt(r.benchCpuPercent, 0),
-    fmt(r.fanoutDelayP99Ms, 1),
-    fmt(r.eventLoopLagP99Ms, 1),
-    r.allStored ? 'yes' : 'no',
-    r.pass ? 'PASS' : 'FAIL',
-  ]);
-  const header = ['', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'lost', 'reord', 'deliv/s', 'CPU µs/line', 'RSS/agent KB', 'RSS/browser KB', 'hb p99 ms', 'conn/s', 'dash CPU %', 'load CPU %', 'in-dash p99 ms', 'loop lag p99 ms', 'stored', 'verdict'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i] ?? 0)).join('  ');
-  console.log(line(header));
-  for (const row of rows) console.log(line(row));
-  for (const r of results) {
-    console.log(`\n${r.key}. ${r.name} (load average ${fmt(r.loadAverage, 1)} at its end, on ${os.cpus().length} cores)`);
-    for (const v of r.verdicts) console.log(`   ${v.pass ? 'ok  ' : 'FAIL'} ${v.target}: ${v.actual}`);
-    if (r.rollout) for (const text of describeRollout(r.rollout)) console.log(`   ${text}`);
-    if (r.storm) for (const text of describeStorm(r.storm)) console.log(`   ${text}`);
-  }
-}
-
 const CLUSTER_NAME = `heavy output across 2 instances: ${CLUSTER_SETTINGS.agents} agents on the follower × ${CLUSTER_SETTINGS.linesPerSecond} lines/s, ${CLUSTER_SETTINGS.browsers} browsers split, ${CLUSTER_SETTINGS.durationMs / 1000} s; against 1 instance on PostgreSQL`;
 
 async function main(): Promise<void> {
@@ -252,8 +226,9 @@ async function main(): Promise<void> {
   const measured = new Map<string, Measured>();
   const began = Date.now();
   for (const scenario of scenarios) {
-    console.error(`running ${scenario.key}: ${scenario.name}`);
-    const result = await runScenario(scenario, args.includes('--from-source'), args.includes('--profile'), measured);
+    const referenceMs = referenceWorkloadMs();
+    console.error(`running ${scenario.key}: ${scenario.name} (machine reference ${referenceMs.toFixed(0)} ms)`);
+    const result = { ...(await runScenario(scenario, args.includes('--from-source'), args.includes('--profile'), measured)), referenceMs };
     results.push(result);
     measured.set(result.key, result);
   }

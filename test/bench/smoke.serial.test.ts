@@ -28,6 +28,14 @@ test('the smoke scenarios run end to end and report latency, loss, CPU, memory, 
   const output = smoke.output as { p50: number; p99: number; max: number };
   assert.ok(output.p50 > 0 && output.p50 <= output.p99 && output.p99 <= output.max + 0.1);
   assert.match(run.stdout, /smoke .* PASS/);
+  // Each scenario says how fast the machine was before it, and how busy the simulated browsers' thread was.
+  for (const result of results) {
+    assert.ok(Number.isFinite(result.referenceMs) && (result.referenceMs as number) > 0, `${String(result.key)}: machine reference`);
+    const busy = result.browserThreadsBusy as number[];
+    assert.equal(busy.length, 1, `${String(result.key)}: one browser thread`);
+    assert.ok(busy.every((b) => b > 0 && b <= 1), `${String(result.key)}: busy ${busy.join(', ')}`);
+  }
+  assert.match(run.stdout, /load generator: browser threads busy \d+ %/);
 
   const rolloutRun = results.find((r) => r.key === 'smoke-rollout');
   assert.ok(rolloutRun, 'the rollout smoke scenario ran');
