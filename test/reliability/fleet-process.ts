@@ -14,13 +14,26 @@ import { agentEnv, onTestProcessEnd } from '../agent/support/agent-process.js';
 import { removeBuild, sharedBuild } from '../helpers/built-program.js';
 import type { OutputLine } from '../../src/protocol/model.js';
 
-/** A loopback port that was free a moment ago, so that a restarted dashboard can take the same one. */
+/**
+ * Below Linux's range for ephemeral ports (32768–60999 by default), which the kernel hands out to
+ * outgoing connections and to listen(0): a port from there, free a moment ago, could be a client
+ * socket's by the time a server (re)starts on it, and its bind fails (seen once in CI, while initdb ran).
+ */
+const FIXED_PORTS = { from: 20_000, to: 32_767 };
+
+/** A loopback port that was free a moment ago, so that a restarted server can take the same one. */
 export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
+  for (;;) {
+    const port = FIXED_PORTS.from + Math.floor(Math.random() * (FIXED_PORTS.to - FIXED_PORTS.from + 1));
+    const server = net.createServer();
+    const free = await new Promise<boolean>((resolve) => {
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => resolve(true));
+    });
+    if (!free) continue;
+    await new Promise((resolve) => server.close(resolve));
+    return port;
+  }
 }
 
 /**
