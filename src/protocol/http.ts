@@ -19,6 +19,7 @@ export type DispatchCommandBody = Static<typeof DispatchCommandBody>;
 export const DispatchCommandReply = Type.Object({ status: Type.Literal('queued'), command_id: Type.String() });
 export type DispatchCommandReply = Static<typeof DispatchCommandReply>;
 
+/** DELETE and GET /api/commands/:id */
 export const CommandReply = Type.Object({ command: Command });
 export type CommandReply = Static<typeof CommandReply>;
 

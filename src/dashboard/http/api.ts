@@ -40,6 +40,13 @@ export function apiRoutes(app: App, ctx: DashboardContext): void {
     },
   );
 
+  // A script that sent a command asks here how it goes, without reading its output.
+  app.get('/api/commands/:id', { preHandler: requireScope('read'), schema: { params: CommandIdParams } }, async (request, reply) => {
+    const record = await commands.find(request.params.id);
+    if (!record) return reply.code(404).send({ error: 'unknown_command', message: `no command "${request.params.id}"` });
+    return { command: commands.toWire(record) };
+  });
+
   app.delete('/api/commands/:id', { preHandler: requireScope('operate'), schema: { params: CommandIdParams } }, async (request, reply) => {
     const result = dispatcher.cancel(request.params.id, actorOf(request));
     if (!result.ok) return reply.code(result.httpStatus).send({ error: result.error, message: result.message });
