@@ -1,8 +1,8 @@
 // How fast the machine is right now, in one number: the best of a few runs of a fixed workload on one
 // thread, of the kind the dashboard does most (a host's JSON written and read back, bytes copied).
 // The machine is shared and its speed moves from day to day and within a run; a build's CPU per line
-// moves with it. Taken before and after the scenarios, it tells runs on a slower machine apart from a
-// slower build. Lower is faster.
+// moves with it. Taken before each scenario, it shows how the machine's speed moved over a run (work
+// that is mostly the kernel's follows it less closely; see BENCHMARKS.md). Lower is faster.
 
 const HOST = {
   id: 'bench-00001',

@@ -1,7 +1,7 @@
 // Commands followed live over the dashboard's socket: each command id gets a CommandWatch, fed from
 // the socket's output frames and command records, and caught up again after a reconnect or a resync.
 import type { CommandOutputPayload, InitPayload } from '../protocol/browser.js';
-import type { CommandReply } from '../protocol/http.js';
+import type { CommandReply, OutputReply } from '../protocol/http.js';
 import type { Command, OutputLine } from '../protocol/model.js';
 import { CommandWatch } from './command-watch.js';
 import { CliError, EXIT_FAILED } from './errors.js';
@@ -98,11 +98,21 @@ export class CommandFollower implements SocketListener {
     }
   }
 
+  /** The command's record; a dashboard older than GET /api/commands/:id tells it with a page of its output. */
+  private async record(commandId: string): Promise<Command> {
+    const path = `/api/commands/${encodeURIComponent(commandId)}`;
+    try {
+      return (await this.client.get<CommandReply>(path)).command;
+    } catch (err) {
+      if (!(err instanceof CliError) || err.code !== 'no_route') throw err;
+      return (await this.client.get<OutputReply>(`${path}/output`, { limit: 1 })).command;
+    }
+  }
+
   /** The command's record from the HTTP API. */
   private async refresh(watch: CommandWatch): Promise<void> {
     try {
-      const reply = await this.client.get<CommandReply>(`/api/commands/${encodeURIComponent(watch.commandId)}`);
-      watch.onRecord(reply.command);
+      watch.onRecord(await this.record(watch.commandId));
     } catch (err) {
       this.failures.get(watch.commandId)?.(err instanceof CliError ? err : new CliError(String(err), 'internal', EXIT_FAILED));
     }

@@ -3,12 +3,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { login, sendCommand, startTestDashboard, tempDir, type TestDashboard } from '../helpers/dashboard.js';
+import { freePort } from '../helpers/free-port.js';
 import { connectAgent, type TestSocket } from '../helpers/sockets.js';
 import { numberedLines, startCli } from './support/cli.js';
 
 test('output --follow goes on across a dashboard restart, each line once, and ends with the command', async (t) => {
   const dataDir = tempDir();
-  let dashboard: TestDashboard = await startTestDashboard({}, dataDir);
+  let dashboard: TestDashboard = await startTestDashboard({ NIXFLEET_LISTEN: `127.0.0.1:${await freePort()}` }, dataDir);
   let agent: TestSocket | null = null;
   t.after(async () => {
     await agent?.close();

@@ -4,6 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { login, sendCommand, startTestDashboard, type Session, type TestDashboard } from '../helpers/dashboard.js';
 import { connectAgent, eventually } from '../helpers/sockets.js';
+import { RECENT_COMMANDS_KEPT } from '../../src/dashboard/commands/command-book.js';
 
 let t: TestDashboard;
 let session: Session;
@@ -49,8 +50,10 @@ test('a command the dashboard no longer keeps in memory is read from the databas
   await eventually(() => (commands.get(id)?.status === 'succeeded' ? true : undefined), 5_000, 'the command to succeed');
   await t.dashboard.context.store.flush();
   // More finished commands than the dashboard keeps in memory push it out.
-  for (let i = 0; i < 101; i++) {
-    const next = String((await sendCommand(t.url, session, 'status-02', 'pull')).body.command_id);
+  for (let i = 0; i <= RECENT_COMMANDS_KEPT; i++) {
+    const later = await sendCommand(t.url, session, 'status-02', 'pull');
+    assert.equal(later.status, 202, JSON.stringify(later.body));
+    const next = String(later.body.command_id);
     await agent.next('command');
     agent.send('status', { status: 'ok', command: 'pull', command_id: next, exit_code: 0 });
     await eventually(() => (commands.get(next)?.status === 'succeeded' ? true : undefined), 5_000, `command ${i} to succeed`);

@@ -1,40 +1,18 @@
 // A fleet for the reliability tests: the dashboard as its own process (so it can be killed), real
 // agents as child processes, fake Nix tools and one git repository they share.
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { adminLogin, BENCH_TOKEN, startDashboardProcess, type AdminSession, type DashboardProcess } from '../../bench/dashboard-process.js';
 import { tempDir } from '../helpers/dashboard.js';
+import { freePort } from '../helpers/free-port.js';
 import { FakeTools } from '../agent/support/fake-tools.js';
 import { FleetRepo } from '../agent/support/fleet-repo.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { agentEnv, onTestProcessEnd } from '../agent/support/agent-process.js';
 import { removeBuild, sharedBuild } from '../helpers/built-program.js';
 import type { OutputLine } from '../../src/protocol/model.js';
-
-/**
- * Below Linux's range for ephemeral ports (32768–60999 by default), which the kernel hands out to
- * outgoing connections and to listen(0): a port from there, free a moment ago, could be a client
- * socket's by the time a server (re)starts on it, and its bind fails (seen once in CI, while initdb ran).
- */
-const FIXED_PORTS = { from: 20_000, to: 32_767 };
-
-/** A loopback port that was free a moment ago, so that a restarted server can take the same one. */
-export async function freePort(): Promise<number> {
-  for (;;) {
-    const port = FIXED_PORTS.from + Math.floor(Math.random() * (FIXED_PORTS.to - FIXED_PORTS.from + 1));
-    const server = net.createServer();
-    const free = await new Promise<boolean>((resolve) => {
-      server.once('error', () => resolve(false));
-      server.listen(port, '127.0.0.1', () => resolve(true));
-    });
-    if (!free) continue;
-    await new Promise((resolve) => server.close(resolve));
-    return port;
-  }
-}
 
 /**
  * Real agents run on their own hosts, not on the dashboard's CPU. Here dozens of them and their

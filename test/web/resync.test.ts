@@ -5,6 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
 import { startTestDashboard, type TestDashboard } from '../helpers/dashboard.js';
+import { freePort } from '../helpers/free-port.js';
 import { heartbeatPayload, type TestSocket } from '../helpers/sockets.js';
 import { buildWebClient, hostRow, launchChromium, logIn, openPage } from './helpers/browser.js';
 import { startAgent } from './helpers/agent-script.js';
@@ -15,7 +16,7 @@ const agents: TestSocket[] = [];
 
 before(async () => {
   buildWebClient();
-  [t, browser] = await Promise.all([startTestDashboard(), launchChromium()]);
+  [t, browser] = await Promise.all([freePort().then((port) => startTestDashboard({ NIXFLEET_LISTEN: `127.0.0.1:${port}` })), launchChromium()]);
 });
 after(async () => {
   await Promise.all(agents.map((a) => a.close()));

@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { login, startTestDashboard, tempDir, TEST_AGENT_TOKEN, type Session, type TestDashboard } from '../../helpers/dashboard.js';
+import { freePort } from '../../helpers/free-port.js';
 import type { CommandRecord, HostRecord } from '../../../src/dashboard/store/store.js';
 import type { OutputLine } from '../../../src/protocol/model.js';
 import { FakeTools } from './fake-tools.js';
@@ -42,7 +43,8 @@ export class TestFleet {
   }
 
   static async start(dashboardEnv: Record<string, string> = {}): Promise<TestFleet> {
-    const t = await startTestDashboard(dashboardEnv);
+    // A port its restarts can take again (see freePort).
+    const t = await startTestDashboard({ NIXFLEET_LISTEN: `127.0.0.1:${await freePort()}`, ...dashboardEnv });
     return new TestFleet(t, await login(t.url), tempDir('nixfleet-agent-test-'), dashboardEnv);
   }
 

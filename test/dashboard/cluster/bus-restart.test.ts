@@ -7,7 +7,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { startClusterAgent, TestCluster } from '../../helpers/cluster.js';
 import { login, sendCommand } from '../../helpers/dashboard.js';
 import { connectBrowser } from '../../helpers/sockets.js';
-import { freePort } from '../../reliability/fleet-process.js';
+import { freePort } from '../../helpers/free-port.js';
 import { onTestProcessEnd } from '../../agent/support/agent-process.js';
 
 const WAIT_MS = 30_000;

@@ -8,7 +8,7 @@ import { TestCluster } from '../../helpers/cluster.js';
 import { login, sendCommand } from '../../helpers/dashboard.js';
 import { connectAgent, connectBrowser } from '../../helpers/sockets.js';
 import { PrivatePostgres, postgresBinDir } from '../../helpers/private-postgres.js';
-import { freePort } from '../../reliability/fleet-process.js';
+import { freePort } from '../../helpers/free-port.js';
 
 const WAIT_MS = 30_000;
 
