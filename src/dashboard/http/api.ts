@@ -18,6 +18,7 @@ export const EVENTS_PAGE_DEFAULT = 100;
 export function apiRoutes(app: App, ctx: DashboardContext): void {
   const { hub } = ctx;
   const { fleet, commands, output, events, dispatcher } = hub.parts;
+  const unknown = (id: string) => ({ error: 'unknown_command', message: `no command "${id}"` });
 
   app.get('/api/session', { preHandler: requireSession }, async (request) => {
     const session = request.session;
@@ -43,7 +44,7 @@ export function apiRoutes(app: App, ctx: DashboardContext): void {
   // A script that sent a command asks here how it goes, without reading its output.
   app.get('/api/commands/:id', { preHandler: requireScope('read'), schema: { params: CommandIdParams } }, async (request, reply) => {
     const record = await commands.find(request.params.id);
-    if (!record) return reply.code(404).send({ error: 'unknown_command', message: `no command "${request.params.id}"` });
+    if (!record) return reply.code(404).send(unknown(request.params.id));
     return { command: commands.toWire(record) };
   });
 
@@ -61,7 +62,7 @@ export function apiRoutes(app: App, ctx: DashboardContext): void {
     },
     async (request, reply) => {
       const record = await commands.find(request.params.id);
-      if (!record) return reply.code(404).send({ error: 'unknown_command', message: `no command "${request.params.id}"` });
+      if (!record) return reply.code(404).send(unknown(request.params.id));
       const limit = Math.min(request.query.limit ?? OUTPUT_PAGE_LINES_DEFAULT, OUTPUT_PAGE_LINES_MAX);
       const { lines, more } = await output.replay(record, request.query.from_seq ?? 0, limit);
       return { command: commands.toWire(record), lines, more };

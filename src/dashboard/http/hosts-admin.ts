@@ -8,6 +8,7 @@ import type { App, DashboardContext } from './context.js';
 export function hostAdminRoutes(app: App, ctx: DashboardContext): void {
   const { hub } = ctx;
   const { fleet, commands, events, tokens } = hub.parts;
+  const unknown = (id: string) => ({ error: 'unknown_host', message: `no host "${id}"` });
 
   app.post('/api/hosts', { preHandler: requireScope('admin'), schema: { body: CreateHostBody } }, async (request, reply) => {
     const { hostname } = request.body;
@@ -25,7 +26,7 @@ export function hostAdminRoutes(app: App, ctx: DashboardContext): void {
 
   app.post('/api/hosts/:id/token', { preHandler: requireScope('admin'), schema: { params: HostIdParams } }, async (request, reply) => {
     const entry = fleet.get(request.params.id);
-    if (!entry) return reply.code(404).send({ error: 'unknown_host', message: `no host "${request.params.id}"` });
+    if (!entry) return reply.code(404).send(unknown(request.params.id));
     const token = tokens.issue(entry.record.id);
     // Whatever token the connected agent used, it no longer speaks for this host.
     hub.agentFor(entry.record.id)?.peer.close(CloseCode.credentialsRevoked, 'agent token rotated');
@@ -35,7 +36,7 @@ export function hostAdminRoutes(app: App, ctx: DashboardContext): void {
 
   app.put('/api/hosts/:id/tags', { preHandler: requireScope('admin'), schema: { params: HostIdParams, body: HostTagsBody } }, async (request, reply) => {
     const entry = fleet.get(request.params.id);
-    if (!entry) return reply.code(404).send({ error: 'unknown_host', message: `no host "${request.params.id}"` });
+    if (!entry) return reply.code(404).send(unknown(request.params.id));
     fleet.setTags(entry, request.body.tags);
     events.record('info', `${actorOf(request)} set the tags of ${entry.record.id}: ${entry.record.tags.join(', ') || 'none'}`, entry.record.id);
     return { host: fleet.toWire(entry) };
@@ -43,7 +44,7 @@ export function hostAdminRoutes(app: App, ctx: DashboardContext): void {
 
   app.delete('/api/hosts/:id', { preHandler: requireScope('admin'), schema: { params: HostIdParams, querystring: DeleteHostQuery } }, async (request, reply) => {
     const entry = fleet.get(request.params.id);
-    if (!entry) return reply.code(404).send({ error: 'unknown_host', message: `no host "${request.params.id}"` });
+    if (!entry) return reply.code(404).send(unknown(request.params.id));
     const hostId = entry.record.id;
     const agent = hub.agentFor(hostId);
     if (agent && !request.query.force) {
