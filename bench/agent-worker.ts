@@ -177,11 +177,14 @@ async function connectAll(start: AgentWorkerStart): Promise<void> {
   startHeartbeats(start);
 }
 
+/** When the agents last checked their facts (a real agent does every few minutes, not each heartbeat). */
+const checkedAt = new Date().toISOString();
+
 function sendHeartbeat(agent: SimAgent): void {
-  const stamp = `hb-${nowMs().toFixed(3)}`;
+  const sentAt = nowMs();
   const payload = settings?.reconnect
-    ? realHeartbeat(stamp, agent.running, new Date().toISOString())
-    : { generation: stamp, pending_command: agent.running, command_pid: null, metrics: { cpu: 1, ram: 2, swap: 0, load: 0.1 }, update_status: null, lock_hash: '' };
+    ? realHeartbeat(sentAt, agent.running, checkedAt)
+    : { generation: 'g0', pending_command: agent.running, command_pid: null, metrics: { cpu: 1, ram: 2, swap: 0, load: sentAt }, update_status: null, lock_hash: '' };
   agent.socket?.send(JSON.stringify({ type: 'heartbeat', payload }));
 }
 
@@ -205,8 +208,8 @@ function stormReport(sinceMs: number): StormReport {
 const HEARTBEAT_TICK_MS = 100;
 
 /**
- * Heartbeats every interval on each agent's own clock, stamped in `generation` so browsers can time
- * them. Agents connected together get phases spread evenly over the interval, as agents started at
+ * Heartbeats every interval on each agent's own clock, their send time in `metrics.load` so browsers
+ * can time them. Agents connected together get phases spread evenly over the interval, as agents started at
  * different times have; an agent that reconnects (`reconnect`) starts its clock as the real one does.
  */
 function startHeartbeats(start: AgentWorkerStart): void {

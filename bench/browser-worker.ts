@@ -20,8 +20,8 @@ interface SimBrowser {
   linesReceived: number;
   outOfOrder: number;
   perCommand: Map<string, { lines: number; nextSeq: number }>;
-  /** The generation last seen per host: other updates repeat it, and only a new one times a heartbeat. */
-  generations: Map<string, string>;
+  /** The heartbeat send time last seen per host: other updates repeat it, and only a new one times a heartbeat. */
+  heartbeatsSeen: Map<string, number>;
   closeCode: number | null;
   /** The version of the last state message (or of init); -1 before init. */
   version: number;
@@ -46,7 +46,7 @@ function reply(message: BrowserWorkerReply): void {
 }
 
 interface HostUpdateFrame {
-  payload: { host?: { id?: string; generation?: string; status?: string; connected?: boolean } };
+  payload: { host?: { id?: string; metrics?: { load?: number } | null; status?: string; connected?: boolean } };
 }
 
 /**
@@ -103,7 +103,8 @@ function commandOf(bytes: Buffer): string | null {
 
 interface DecodedHost {
   id: string;
-  generation: string;
+  /** When its agent sent the heartbeat it carries (metrics.load, see agent-worker.ts); NaN without one. */
+  heartbeatSentAt: number;
   online: boolean;
   connected: boolean;
 }
@@ -119,7 +120,7 @@ function decodeHost(payload: Buffer, version: number): DecodedHost {
   let entry = decodedHosts.get(version);
   if (entry) return entry;
   const host = (JSON.parse(payload.toString()) as HostUpdateFrame).payload.host;
-  entry = { id: host?.id ?? '', generation: host?.generation ?? '', online: host?.status === 'online', connected: host?.connected === true };
+  entry = { id: host?.id ?? '', heartbeatSentAt: host?.metrics?.load ?? NaN, online: host?.status === 'online', connected: host?.connected === true };
   if (decodedHosts.size >= HOSTS_KEPT) decodedHosts.delete(decodedHosts.keys().next().value as number);
   decodedHosts.set(version, entry);
   return entry;
@@ -205,10 +206,12 @@ function onFrame(browser: SimBrowser, payload: Buffer): void {
     const host = decodeHost(payload, version);
     browser.hosts?.update(host.id, host.online, host.connected, now);
     const id = host.id;
-    const generation = host.generation;
-    if (!generation.startsWith('hb-') || browser.generations.get(id) === generation) return;
-    browser.generations.set(id, generation);
-    const latencyMs = now - Number.parseFloat(generation.slice(3));
+    const sentAt = host.heartbeatSentAt;
+    // A send time from before the timing restarted is a heartbeat the stopped dashboard took and never
+    // passed on, which an update from the new one (a register) repeats: not a late heartbeat.
+    if (!Number.isFinite(sentAt) || sentAt < timingSince || browser.heartbeatsSeen.get(id) === sentAt) return;
+    browser.heartbeatsSeen.set(id, sentAt);
+    const latencyMs = now - sentAt;
     browser.heartbeat.record(latencyMs);
     noteHeartbeatSecond(now, latencyMs);
   }
@@ -233,7 +236,7 @@ function newBrowser(start: BrowserWorkerStart): SimBrowser {
     linesReceived: 0,
     outOfOrder: 0,
     perCommand: new Map(),
-    generations: new Map(),
+    heartbeatsSeen: new Map(),
     closeCode: null,
     version: -1,
     versioned: 0,

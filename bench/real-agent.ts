@@ -24,11 +24,7 @@ const OS_VERSION = 'NixOS 25.05 (Warbler)';
 const NIXPKGS_VERSION = '25.05.20250601.1a2b3c4';
 const AGENT_VERSION = 'bench';
 
-/**
- * `register` as the agent sends it (src/agent/register.ts). The bench's heartbeats carry their send
- * time in `generation`; a register carries a plain one, so that the host_update it causes (which would
- * otherwise repeat the last heartbeat's stamp) is never taken for a late heartbeat.
- */
+/** `register` as the agent sends it (src/agent/register.ts). */
 export function realRegister(hostname: string, heartbeatIntervalS: number, running: RunningCommand | null): RegisterPayload {
   return {
     hostname,
@@ -53,15 +49,19 @@ export function realRegister(hostname: string, heartbeatIntervalS: number, runni
   };
 }
 
-/** A heartbeat as the agent sends it (src/agent/heartbeat.ts), its generation the stamp browsers time it by. */
-export function realHeartbeat(stamp: string, pendingCommand: string | null, checkedAt: string): HeartbeatPayload {
+/**
+ * A heartbeat as the agent sends it (src/agent/heartbeat.ts) between two refreshes of its facts: only
+ * its metrics differ from the one before. The send time, which browsers time it by, rides in
+ * `metrics.load`; `checkedAt` is when the agent last checked its facts.
+ */
+export function realHeartbeat(sentAt: number, pendingCommand: string | null, checkedAt: string): HeartbeatPayload {
   const ok = { status: 'ok', message: 'up to date', checked_at: checkedAt };
   return {
-    generation: stamp,
+    generation: 'g0',
     nixpkgs_version: NIXPKGS_VERSION,
     pending_command: pendingCommand,
     command_pid: null,
-    metrics: { cpu: 3.5, ram: 41.2, swap: 0, load: 0.27 },
+    metrics: { cpu: 3.5, ram: 41.2, swap: 0, load: sentAt },
     update_status: { git: ok, lock: ok, system: ok, tests: null },
     repo_commit: REPO_COMMIT,
     system_commit: SYSTEM_COMMIT,

@@ -13,10 +13,17 @@ import type { EventLog } from '../events.js';
 import type { CommandBook } from '../commands/command-book.js';
 import type { CompartmentTracker } from '../desired/compartment-tracker.js';
 import { AgentConflicts } from './agent-conflicts.js';
-import { assignReported, HEARTBEAT_FIELDS, newHostRecord, REGISTER_FIELDS, withoutEmptyAdminFields } from './host-record.js';
+import { assignReported, HEARTBEAT_FIELDS, HEARTBEAT_FIELDS_KEPT, newHostRecord, REGISTER_FIELDS, reportsChange, withoutEmptyAdminFields } from './host-record.js';
 
 /** Heartbeats that may be missed before a connected host counts as offline. */
 export const MISSED_HEARTBEATS_BEFORE_OFFLINE = 3;
+/**
+ * A heartbeat that changes only the host's metrics and `last_seen` is written at most this often per
+ * host (and at every stop); one that changes anything else, or brings the host back online, is written
+ * at the next tick like any other change. At 10,000 hosts every 5 s, writing each heartbeat was a fifth
+ * of the dashboard's CPU, for figures the next heartbeat replaces anyway.
+ */
+export const HEARTBEAT_SAVE_INTERVAL_MS = 60_000;
 
 export interface HostEntry {
   record: HostRecord;
@@ -30,6 +37,10 @@ export interface HostEntry {
    * for every init was most of its cost, and after a restart it stalled the dashboard for seconds.
    */
   wireJson?: string | null;
+  /** When the record was last handed to the store (Date.now()); heartbeats after it may be unsaved. */
+  savedAt?: number;
+  /** A heartbeat changed the record since it was last handed to the store. */
+  unsaved?: boolean;
 }
 
 export interface FleetParts {
@@ -70,7 +81,7 @@ export class Fleet {
       if (!entry) return;
       entry.wireJson = null;
       this.compartments.noteCommandEnded(entry.record, command);
-      this.store.putHost(entry.record);
+      this.save(entry);
     });
     this.conflicts = new AgentConflicts({
       began: (hostId, addresses) => {
@@ -223,17 +234,26 @@ export class Fleet {
 
   heartbeat(entry: HostEntry, payload: HeartbeatPayload, now = Date.now()): void {
     const { record } = entry;
-    assignReported(record, payload, HEARTBEAT_FIELDS);
     // These two say "nothing runs" with null, so null is taken as it is.
-    record.pending_command = payload.pending_command ?? null;
-    record.command_pid = payload.command_pid ?? null;
+    const pendingCommand = payload.pending_command ?? null;
+    const commandPid = payload.command_pid ?? null;
+    let lasting = reportsChange(record, payload, HEARTBEAT_FIELDS_KEPT) || pendingCommand !== record.pending_command || commandPid !== record.command_pid;
+    assignReported(record, payload, HEARTBEAT_FIELDS);
+    record.pending_command = pendingCommand;
+    record.command_pid = commandPid;
     record.last_seen = now;
     if (record.status === 'offline') {
       record.status = 'online';
+      lasting = true;
       this.events.record('info', `host ${record.id} is sending heartbeats again`, record.id);
     }
     this.armPresence(entry);
-    this.publishWithVersion(entry);
+    if (this.compartments.noteAgentVersion(record)) this.rejudgeAll();
+    lasting = this.judge(entry).changed || lasting;
+    if (lasting || now - (entry.savedAt ?? 0) >= HEARTBEAT_SAVE_INTERVAL_MS) this.save(entry, now);
+    else entry.unsaved = true;
+    entry.wireJson = null;
+    this.fanout.publishHost(this.wireJsonOf(entry));
   }
 
   /** Publishes the host; when its agent is the fleet's newest, every host is judged against it again. */
@@ -269,9 +289,16 @@ export class Fleet {
 
   private publishJudged(entry: HostEntry): void {
     // Each compartment's `since` is kept across restarts.
-    this.store.putHost(entry.record);
+    this.save(entry);
     entry.wireJson = null;
     this.fanout.publishHost(this.wireJsonOf(entry));
+  }
+
+  /** Hands the record to the store: it is written at the next tick, as it is then. */
+  private save(entry: HostEntry, now = Date.now()): void {
+    this.store.putHost(entry.record);
+    entry.savedAt = now;
+    entry.unsaved = false;
   }
 
   /** A newer connection for the host replaced an open one (two agents may be fighting over it). */
@@ -310,13 +337,15 @@ export class Fleet {
     this.log.debug({ host: entry.record.id }, 'host offline');
   }
 
-  /** Stops every presence timer (shutdown); sockets closing after this change no presence. */
+  /** Stops every presence timer (shutdown); sockets closing after this change no presence. Heartbeats not yet written go to the store. */
   stop(): void {
     this.stopped = true;
     this.conflicts.stop();
     for (const entry of this.hosts.values()) {
       if (entry.presenceTimer !== null) clearTimeout(entry.presenceTimer);
       entry.presenceTimer = null;
+      // The heartbeats not written yet go with the store's last batch.
+      if (entry.unsaved) this.save(entry);
     }
   }
 }

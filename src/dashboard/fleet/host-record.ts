@@ -96,3 +96,18 @@ export const HEARTBEAT_FIELDS = [
   'repo_commit',
   'system_commit',
 ] as const;
+
+/** What a heartbeat reports besides its metrics: a change in any of them is written at the next tick. */
+export const HEARTBEAT_FIELDS_KEPT = HEARTBEAT_FIELDS.filter((key) => key !== 'metrics');
+
+/** Whether assignReported would change any of `keys` (objects compared by their JSON). */
+export function reportsChange<K extends keyof HostRecord>(record: HostRecord, payload: Partial<Record<K, unknown>>, keys: readonly K[]): boolean {
+  for (const key of keys) {
+    const value = payload[key];
+    if (value === undefined || value === null) continue;
+    const current: unknown = record[key];
+    if (value === current) continue;
+    if (typeof value !== 'object' || typeof current !== 'object' || JSON.stringify(value) !== JSON.stringify(current)) return true;
+  }
+  return false;
+}
