@@ -66,3 +66,20 @@ test('a heartbeat moving only metrics is shown at once and written at the stop; 
     if (!stopped) await t.close();
   }
 });
+
+test('a heartbeat read while the dashboard stops is written with the last batch', async () => {
+  const t = await startTestDashboard();
+  let closing: Promise<void> | null = null;
+  try {
+    const agent = await connectAgent(t.wsUrl, HOST);
+    agent.send('heartbeat', heartbeatPayload({ metrics: metrics(1) }));
+    await agent.barrier();
+    // close() stops the fleet at once; the frame sent now is read during the sockets' closing handshake.
+    closing = t.close();
+    agent.send('heartbeat', heartbeatPayload({ metrics: metrics(5) }));
+    await closing;
+    assert.deepEqual(storedHost(t.dataDir).metrics, metrics(5));
+  } finally {
+    await (closing ?? t.close());
+  }
+});

@@ -250,7 +250,8 @@ export class Fleet {
     this.armPresence(entry);
     if (this.compartments.noteAgentVersion(record)) this.rejudgeAll();
     lasting = this.judge(entry).changed || lasting;
-    if (lasting || now - (entry.savedAt ?? 0) >= HEARTBEAT_SAVE_INTERVAL_MS) this.save(entry, now);
+    // Once stopping, nothing would write it later: heartbeats still read while the sockets close go now.
+    if (lasting || this.stopped || now - (entry.savedAt ?? 0) >= HEARTBEAT_SAVE_INTERVAL_MS) this.save(entry, now);
     else entry.unsaved = true;
     entry.wireJson = null;
     this.fanout.publishHost(this.wireJsonOf(entry));
