@@ -240,12 +240,14 @@ async function stream(request: AgentWorkerStream): Promise<void> {
   const mode = settings?.mode ?? 'v1';
   const started = nowMs();
   const sent: Record<string, number> = {};
+  let frames = 0;
   const sendDue = (agent: SimAgent, due: number) => {
     if (!agent.commandId || !agent.registered) return;
     let count = due - agent.seq;
     while (count > 0) {
       const batch = Math.min(count, mode === 'v1' ? request.maxLinesPerFrame : 1);
       count -= batch;
+      frames++;
       if (mode === 'v1') {
         const lines = Array.from({ length: batch }, () => ({ seq: agent.seq++, stream: 'stdout', line: line(request.lineBytes) }));
         agent.socket?.send(JSON.stringify({ type: 'output', payload: { command_id: agent.commandId, lines } }));
@@ -277,7 +279,7 @@ async function stream(request: AgentWorkerStream): Promise<void> {
     if (mode === 'v1') status.command_id = agent.commandId;
     agent.socket?.send(JSON.stringify({ type: 'status', payload: status }));
   }
-  reply({ type: 'streamed', sent });
+  reply({ type: 'streamed', sent, frames });
 }
 
 /** Agents running a command of their own (commandRun), moved on every batch interval. */

@@ -134,7 +134,7 @@ async function run(settings: ClusterSettings, instances: 1 | 2): Promise<{ sides
     await dispatchAll(agentSide.url, session, hostnames, 'switch');
     await agents.waitForCommands(settings.agents);
     const cpuBefore = dashboards.map((d) => d.cpuMs());
-    const sent = await agents.stream({ durationMs: settings.durationMs, linesPerSecond: settings.linesPerSecond, lineBytes: 120, maxLinesPerFrame: 50 });
+    const { sent } = await agents.stream({ durationMs: settings.durationMs, linesPerSecond: settings.linesPerSecond, lineBytes: 120, maxLinesPerFrame: 50 });
     await new Promise((r) => setTimeout(r, SETTLE_MS));
     const cpuMs = dashboards.map((d, i) => d.cpuMs() - (cpuBefore[i] ?? 0));
     const reports = await Promise.all(pools.map(async (pool) => (await pool.report()).browsers));

@@ -76,7 +76,8 @@ export interface StormReport {
 export type AgentWorkerReply =
   | { type: 'connected'; count: number; elapsedMs: number; failed: number }
   | { type: 'commands'; count: number }
-  | { type: 'streamed'; sent: Record<string, number> }
+  /** Lines sent per command, and the output frames they went in. */
+  | { type: 'streamed'; sent: Record<string, number>; frames: number }
   /** Every command each host received, by hostname, in the order received. */
   | { type: 'log'; hosts: Record<string, CommandRecord[]> }
   | ({ type: 'storm' } & StormReport)

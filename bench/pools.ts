@@ -75,11 +75,12 @@ export class AgentPool {
     }
   }
 
-  /** Streams output on every agent with a command; returns the lines sent per command. */
-  async stream(request: Omit<AgentWorkerStream, 'type'>): Promise<Record<string, number>> {
+  /** Streams output on every agent with a command; returns the lines sent per command and the frames they went in. */
+  async stream(request: Omit<AgentWorkerStream, 'type'>): Promise<{ sent: Record<string, number>; frames: number }> {
     const replies = this.workers.map((worker) => nextReply<AgentWorkerReply, 'streamed'>(worker, 'streamed'));
     for (const worker of this.workers) this.send(worker, { type: 'stream', ...request });
-    return Object.assign({}, ...(await Promise.all(replies)).map((r) => r.sent)) as Record<string, number>;
+    const all = await Promise.all(replies);
+    return { sent: Object.assign({}, ...all.map((r) => r.sent)) as Record<string, number>, frames: all.reduce((n, r) => n + r.frames, 0) };
   }
 
   /** Every command each host received (with a commandRun), by hostname. */

@@ -41,6 +41,10 @@ export function printTable(results: ScenarioResult[]): void {
     for (const v of r.verdicts) console.log(`   ${v.pass ? 'ok  ' : 'FAIL'} ${v.target}: ${v.actual}`);
     if (r.rollout) for (const text of describeRollout(r.rollout)) console.log(`   ${text}`);
     if (r.storm) for (const text of describeStorm(r.storm)) console.log(`   ${text}`);
+    if (Number.isFinite(r.linesPerFrame)) {
+      const perFrame = r.cpuUsPerDelivery * r.linesPerFrame;
+      console.log(`   agents' output: ${fmt(r.linesPerFrame, 2)} lines per frame; dashboard CPU ${fmt(perFrame, 2)} µs per delivered frame (a frame's lines to one browser)`);
+    }
     const busy = r.browserThreadsBusy.map((b) => `${Math.round(b * 100)} %`).join(', ');
     const saturated = r.browserThreadsBusy.some((b) => b > BROWSER_THREAD_SATURATED);
     console.log(`   load generator: browser threads busy ${busy}${saturated ? ': near saturation, so the latencies include the simulated browsers\' own wait' : ''}`);

@@ -118,6 +118,7 @@ async function runScenario(scenario: Scenario, fromSource: boolean, profile: boo
     const rssAgents = dashboard.rssBytes();
 
     let sent: Record<string, number> = {};
+    let outputFrames = 0;
     let rollout: RolloutMeasured | null = null;
     let storm: StormMeasured | null = null;
     const cpuBefore = dashboard.cpuMs();
@@ -141,7 +142,12 @@ async function runScenario(scenario: Scenario, fromSource: boolean, profile: boo
     } else {
       await dispatchAll(dashboard.url, session, hostnames, 'switch');
       await agents.waitForCommands(scenario.agents);
-      sent = await agents.stream({ durationMs: scenario.durationMs, linesPerSecond: scenario.linesPerSecond, lineBytes: scenario.lineBytes, maxLinesPerFrame: scenario.maxLinesPerFrame });
+      ({ sent, frames: outputFrames } = await agents.stream({
+        durationMs: scenario.durationMs,
+        linesPerSecond: scenario.linesPerSecond,
+        lineBytes: scenario.lineBytes,
+        maxLinesPerFrame: scenario.maxLinesPerFrame,
+      }));
       await new Promise((r) => setTimeout(r, SETTLE_MS));
     }
     const elapsedMs = Date.now() - started;
@@ -173,6 +179,7 @@ async function runScenario(scenario: Scenario, fromSource: boolean, profile: boo
       linesLost,
       linesReordered: reports.reduce((n, r) => n + r.outOfOrder, 0),
       cpuUsPerDelivery: deliveries > 0 ? (cpuMs * 1000) / deliveries : NaN,
+      linesPerFrame: outputFrames > 0 ? linesSent / outputFrames : NaN,
       allStored,
       rssPerAgentKB: (rssAgents - rssBrowsers) / 1024 / Math.max(1, scenario.agents),
       heartbeatP99Ms: heartbeat.percentile(0.99),

@@ -34,6 +34,11 @@ export interface Measured {
   linesLost: number;
   linesReordered: number;
   cpuUsPerDelivery: number;
+  /**
+   * Lines per output frame the agents sent (NaN when they did not stream). Much of the dashboard's
+   * work is per frame (a read, a parse, a batch to the browsers), so CPU per line follows it.
+   */
+  linesPerFrame: number;
   allStored: boolean;
   rssPerAgentKB: number;
   heartbeatP99Ms: number;
