@@ -8,6 +8,7 @@ import Database from 'better-sqlite3';
 import { login, startTestDashboard } from '../helpers/dashboard.js';
 import { connectAgent, connectBrowser, heartbeatPayload, type Message } from '../helpers/sockets.js';
 import { DATABASE_FILE } from '../../src/dashboard/store/sqlite/sqlite-store.js';
+import { HEARTBEAT_SAVE_INTERVAL_MS } from '../../src/dashboard/fleet/fleet.js';
 
 const HOST = 'hb-saving';
 const metrics = (cpu: number) => ({ cpu, ram: 40.1, swap: 0, load: 0.42 });
@@ -81,5 +82,27 @@ test('a heartbeat read while the dashboard stops is written with the last batch'
     assert.deepEqual(storedHost(t.dataDir).metrics, metrics(5));
   } finally {
     await (closing ?? t.close());
+  }
+});
+
+test('a host whose heartbeats move only metrics is written again once HEARTBEAT_SAVE_INTERVAL_MS has passed', async () => {
+  const t = await startTestDashboard();
+  try {
+    const agent = await connectAgent(t.wsUrl, HOST);
+    agent.send('heartbeat', heartbeatPayload({ metrics: metrics(1) }));
+    await agent.barrier();
+    agent.send('heartbeat', heartbeatPayload({ metrics: metrics(2) }));
+    await agent.barrier();
+    assert.deepEqual(storedHost(t.dataDir).metrics, metrics(1));
+
+    // The next one, as the fleet would take it a minute later (its clock is the only thing moved).
+    const { fleet } = t.dashboard.context.hub.parts;
+    const entry = fleet.get(HOST);
+    assert.ok(entry);
+    fleet.heartbeat(entry, heartbeatPayload({ metrics: metrics(3) }) as Parameters<typeof fleet.heartbeat>[1], Date.now() + HEARTBEAT_SAVE_INTERVAL_MS);
+    await agent.barrier();
+    assert.deepEqual(storedHost(t.dataDir).metrics, metrics(3));
+  } finally {
+    await t.close();
   }
 });
