@@ -8,7 +8,9 @@ import { parentPort } from 'node:worker_threads';
 import { connectLite, UpgradeRefused, type LiteSocket } from './lite-socket.js';
 import { nowMs } from './histogram.js';
 import { AGENT_HANDSHAKE_TIMEOUT_MS, AGENT_REGISTER_TIMEOUT_MS, agentReconnectDelayMs, firstHeartbeatDelayMs, realHeartbeat, realRegister } from './real-agent.js';
-import type { AgentWorkerReply, AgentWorkerRequest, AgentWorkerStart, AgentWorkerStream, CommandRecord, CommandRun, Refusal, StormReport } from './messages.js';
+import type { AgentWorkerReply, AgentWorkerRequest, AgentWorkerStart, AgentWorkerStream, Refusal, StormReport } from './messages.js';
+import { CommandRunner } from './command-runner.js';
+import { BATCH_INTERVAL_MS, line, newAgent, type CommandMessage, type SimAgent } from './sim-agent.js';
 
 const port = parentPort;
 if (!port) throw new Error('agent-worker must run as a worker');
@@ -25,35 +27,9 @@ try {
   // Not allowed here: the agents then share the CPU evenly.
 }
 
-/** Our agent batches at most every 20 ms. */
-const BATCH_INTERVAL_MS = 20;
-
-interface SimAgent {
-  hostname: string;
-  socket: LiteSocket | null;
-  /** Its socket is open and the dashboard answered `register` on it. */
-  registered: boolean;
-  commandId: string | null;
-  seq: number;
-  /** The name of the command it has, as heartbeats report it (null: nothing runs). */
-  running: string | null;
-  /** With a commandRun: every command received, and the one running now. */
-  log: CommandRecord[];
-  current: CommandRecord | null;
-  /** With reconnect: failed attempts since the last `registered` (the backoff), and when each `registered` came. */
-  attempt: number;
-  registeredAt: number[];
-  retryTimer: NodeJS.Timeout | null;
-  /** When its next heartbeat is due (nowMs()); null until its clock starts. */
-  heartbeatDueAt: number | null;
-}
-
-interface CommandMessage {
-  command: string;
-  command_id: string;
-}
-
 const agents: SimAgent[] = [];
+/** With a commandRun: the agents' commands, run by themselves. */
+let runner: CommandRunner | null = null;
 let heartbeatTimer: NodeJS.Timeout | null = null;
 let settings: AgentWorkerStart | null = null;
 let stopping = false;
@@ -66,10 +42,6 @@ const namedRunningTimes: number[] = [];
 
 function reply(message: AgentWorkerReply): void {
   port?.postMessage(message);
-}
-
-function newAgent(hostname: string): SimAgent {
-  return { hostname, socket: null, registered: false, commandId: null, seq: 0, running: null, log: [], current: null, attempt: 0, registeredAt: [], retryTimer: null, heartbeatDueAt: null };
 }
 
 /** What the agent sends first on every socket: as the real agent (reconnect), or the smallest valid v0/v1 one. */
@@ -106,7 +78,7 @@ async function connectOne(start: AgentWorkerStart, agent: SimAgent): Promise<boo
       const { command, command_id: commandId } = message.payload;
       if (message.type === 'command' && command && commandId) {
         commandsSeen++;
-        if (start.commandRun) takeCommand(agent, { command, command_id: commandId }, start.commandRun);
+        if (start.commandRun) (runner ??= new CommandRunner(start.commandRun)).take(agent, { command, command_id: commandId });
         else {
           agent.commandId = commandId;
           agent.running = command;
@@ -227,10 +199,6 @@ function startHeartbeats(start: AgentWorkerStart): void {
   }, HEARTBEAT_TICK_MS);
 }
 
-function line(bytes: number): string {
-  const stamp = nowMs().toFixed(3);
-  return `${stamp} ${'o'.repeat(Math.max(0, bytes - stamp.length - 1))}`;
-}
 
 /** Agents send on their own phase of the 20 ms batch interval, as real agents with their own timers do. */
 const PHASES = 10;
@@ -282,67 +250,6 @@ async function stream(request: AgentWorkerStream): Promise<void> {
   reply({ type: 'streamed', sent, frames });
 }
 
-/** Agents running a command of their own (commandRun), moved on every batch interval. */
-const runningAgents = new Set<SimAgent>();
-let runTimer: NodeJS.Timeout | null = null;
-
-/**
- * Takes a command as this repository's agent does: a repeat of the running one is ignored, a repeat
- * of a finished one gets its status again, and another command while one runs is refused.
- */
-function takeCommand(agent: SimAgent, message: CommandMessage, run: CommandRun): void {
-  const known = agent.log.find((record) => record.command_id === message.command_id);
-  if (known) {
-    known.repeats++;
-    if (known.endedAt !== null && !known.rejected) sendStatus(agent, known);
-    return;
-  }
-  const record: CommandRecord = { ...message, receivedAt: nowMs(), endedAt: null, lines: 0, rejected: false, repeats: 0 };
-  agent.log.push(record);
-  if (agent.current) {
-    record.rejected = true;
-    record.endedAt = record.receivedAt;
-    const payload = { reason: 'busy', current_command: agent.current.command, current_pid: null, command_id: message.command_id };
-    agent.socket?.send(JSON.stringify({ type: 'command_rejected', payload }));
-    return;
-  }
-  agent.current = record;
-  agent.running = record.command;
-  runningAgents.add(agent);
-  runTimer ??= setInterval(() => runCommands(run), BATCH_INTERVAL_MS);
-}
-
-function sendStatus(agent: SimAgent, record: CommandRecord): void {
-  const payload = { status: 'ok', command: record.command, command_id: record.command_id, exit_code: 0, message: 'bench' };
-  agent.socket?.send(JSON.stringify({ type: 'status', payload }));
-}
-
-/** Sends the lines each running command owes by the clock, and the status of those whose time is up. */
-function runCommands(run: CommandRun): void {
-  const now = nowMs();
-  for (const agent of runningAgents) {
-    const record = agent.current as CommandRecord;
-    const elapsed = now - record.receivedAt;
-    const due = Math.min(run.linesPerCommand, Math.floor((elapsed * run.linesPerCommand) / run.commandMs));
-    if (due > record.lines && agent.registered) {
-      const lines = [];
-      for (let seq = record.lines; seq < due; seq++) lines.push({ seq, stream: 'stdout', line: line(run.lineBytes) });
-      agent.socket?.send(JSON.stringify({ type: 'output', payload: { command_id: record.command_id, lines } }));
-      record.lines = due;
-    }
-    if (elapsed < run.commandMs) continue;
-    record.endedAt = nowMs();
-    if (agent.registered) sendStatus(agent, record);
-    agent.current = null;
-    agent.running = null;
-    runningAgents.delete(agent);
-  }
-  if (runningAgents.size === 0 && runTimer) {
-    clearInterval(runTimer);
-    runTimer = null;
-  }
-}
-
 port.on('message', (request: AgentWorkerRequest) => {
   if (request.type === 'start') void connectAll(request);
   else if (request.type === 'stream') void stream(request);
@@ -350,7 +257,7 @@ port.on('message', (request: AgentWorkerRequest) => {
   else if (request.type === 'log') reply({ type: 'log', hosts: Object.fromEntries(agents.map((agent) => [agent.hostname, agent.log])) });
   else {
     if (heartbeatTimer) clearInterval(heartbeatTimer);
-    if (runTimer) clearInterval(runTimer);
+    runner?.stop();
     stopping = true;
     for (const agent of agents) {
       if (agent.retryTimer) clearTimeout(agent.retryTimer);
