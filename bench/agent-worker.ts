@@ -5,7 +5,7 @@
 // lines over a short time, then `status` ok, and they keep a log of what they received and when.
 import os from 'node:os';
 import { parentPort } from 'node:worker_threads';
-import { connectLite, UpgradeRefused, type LiteSocket } from './lite-socket.js';
+import { connectLite, UpgradeRefused } from './lite-socket.js';
 import { nowMs } from './histogram.js';
 import { AGENT_HANDSHAKE_TIMEOUT_MS, AGENT_REGISTER_TIMEOUT_MS, agentReconnectDelayMs, firstHeartbeatDelayMs, realHeartbeat, realRegister } from './real-agent.js';
 import type { AgentWorkerReply, AgentWorkerRequest, AgentWorkerStart, AgentWorkerStream, Refusal, StormReport } from './messages.js';
@@ -198,7 +198,6 @@ function startHeartbeats(start: AgentWorkerStart): void {
     }
   }, HEARTBEAT_TICK_MS);
 }
-
 
 /** Agents send on their own phase of the 20 ms batch interval, as real agents with their own timers do. */
 const PHASES = 10;

@@ -10,15 +10,13 @@ import { HostWatch } from './host-watch.js';
 import {
   commandOf,
   decodeHost,
-  FINAL_ROLLOUT_STATUSES,
   HOST_UPDATE_PREFIX,
   INIT_PREFIX,
   initVersion,
   LINE,
   numberAt,
   OUTPUT_PREFIX,
-  QUOTE,
-  ROLLOUT_STATUS,
+  rolloutIdAndStatus,
   ROLLOUT_UPDATE_PREFIX,
   SEQ,
   startsWith,
@@ -62,13 +60,12 @@ function reply(message: BrowserWorkerReply): void {
   port?.postMessage(message);
 }
 
+const FINAL_ROLLOUT_STATUSES = new Set(['succeeded', 'failed', 'halted', 'cancelled']);
+
 function onRolloutUpdate(browser: SimBrowser, payload: Buffer, now: number): void {
-  const idAt = ROLLOUT_UPDATE_PREFIX.length;
-  const statusKeyAt = payload.indexOf(ROLLOUT_STATUS, idAt);
-  if (statusKeyAt < 0) return;
-  const statusAt = statusKeyAt + ROLLOUT_STATUS.length;
-  const rolloutId = payload.toString('latin1', idAt, statusKeyAt);
-  const status = payload.toString('latin1', statusAt, payload.indexOf(QUOTE, statusAt));
+  const read = rolloutIdAndStatus(payload);
+  if (!read) return;
+  const { rolloutId, status } = read;
   if (!FINAL_ROLLOUT_STATUSES.has(status) || browser.rolloutsEnded.has(rolloutId)) return;
   browser.rolloutsEnded.add(rolloutId);
   reply({ type: 'rollout-ended', rolloutId, status, atMs: now });
@@ -93,6 +90,7 @@ function onFrame(browser: SimBrowser, payload: Buffer): void {
       state = { lines: 0, nextSeq: 0 };
       browser.perCommand.set(commandId, state);
     }
+    // Each line's "seq", then its "line", whose text starts with the time it was sent (frame-reading.ts says why this is enough).
     for (let at = payload.indexOf(SEQ); at >= 0; at = payload.indexOf(SEQ, at + 1)) {
       const seq = numberAt(payload, at + SEQ.length);
       if (seq < state.nextSeq) browser.outOfOrder++;

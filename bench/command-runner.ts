@@ -13,6 +13,7 @@ export class CommandRunner {
   /** Agents running a command, moved on every batch interval. */
   private readonly running = new Set<SimAgent>();
   private timer: NodeJS.Timeout | null = null;
+  private stopped = false;
 
   constructor(private readonly run: CommandRun) {}
 
@@ -21,6 +22,7 @@ export class CommandRunner {
    * of a finished one gets its status again, and another command while one runs is refused.
    */
   take(agent: SimAgent, message: CommandMessage): void {
+    if (this.stopped) return;
     const known = agent.log.find((record) => record.command_id === message.command_id);
     if (known) {
       known.repeats++;
@@ -42,7 +44,13 @@ export class CommandRunner {
     this.timer ??= setInterval(() => this.moveOn(), BATCH_INTERVAL_MS);
   }
 
+  /** The worker stops: no command runs on, and none is taken after. */
   stop(): void {
+    this.stopped = true;
+    this.idle();
+  }
+
+  private idle(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
   }
@@ -68,6 +76,6 @@ export class CommandRunner {
       agent.running = null;
       this.running.delete(agent);
     }
-    if (this.running.size === 0) this.stop();
+    if (this.running.size === 0) this.idle();
   }
 }

@@ -1,6 +1,7 @@
-// Reading the dashboard's frames in the simulated browsers straight from their bytes: the command and
-// the lines of an output frame, the version at the end of a state message or an init, the host of a
-// host_update (parsed once per worker), a rollout's id and status.
+// What the simulated browsers need to read the dashboard's frames straight from their bytes: the
+// markers of an output frame's command and lines (browser-worker.ts walks them), the version at the
+// end of a state message or an init, the host of a host_update (parsed once per worker), a rollout's
+// id and status.
 interface HostUpdateFrame {
   payload: { host?: { id?: string; metrics?: { load?: number } | null; status?: string; connected?: boolean } };
 }
@@ -16,7 +17,7 @@ interface HostUpdateFrame {
 const COMMAND_ID = Buffer.from('"command_id":"');
 export const SEQ = Buffer.from('"seq":');
 export const LINE = Buffer.from('"line":"');
-export const QUOTE = 0x22;
+const QUOTE = 0x22;
 const DOT = 0x2e;
 const ZERO = 0x30;
 
@@ -104,8 +105,16 @@ export function trailingVersion(payload: Buffer): number {
  * record's first keys are its id and its status, so both are read there without parsing 300 hosts.
  */
 export const ROLLOUT_UPDATE_PREFIX = Buffer.from('{"type":"rollout_update","payload":{"rollout":{"id":"');
-export const ROLLOUT_STATUS = Buffer.from('","status":"');
-export const FINAL_ROLLOUT_STATUSES = new Set(['succeeded', 'failed', 'halted', 'cancelled']);
+const ROLLOUT_STATUS = Buffer.from('","status":"');
+
+/** The id and status of a rollout_update (a frame that starts with ROLLOUT_UPDATE_PREFIX), or null. */
+export function rolloutIdAndStatus(payload: Buffer): { rolloutId: string; status: string } | null {
+  const idAt = ROLLOUT_UPDATE_PREFIX.length;
+  const statusKeyAt = payload.indexOf(ROLLOUT_STATUS, idAt);
+  if (statusKeyAt < 0) return null;
+  const statusAt = statusKeyAt + ROLLOUT_STATUS.length;
+  return { rolloutId: payload.toString('latin1', idAt, statusKeyAt), status: payload.toString('latin1', statusAt, payload.indexOf(QUOTE, statusAt)) };
+}
 
 export const OUTPUT_PREFIX = Buffer.from('{"type":"command_output"');
 export const HOST_UPDATE_PREFIX = Buffer.from('{"type":"host_update"');
@@ -120,4 +129,3 @@ export function initVersion(payload: Buffer): number {
   const at = payload.lastIndexOf(VERSION_KEY);
   return at < 0 ? NaN : numberAt(payload, at + VERSION_KEY.length);
 }
-
