@@ -253,8 +253,7 @@ export class Fleet {
     // Once stopping, nothing would write it later: heartbeats still read while the sockets close go now.
     if (lasting || this.stopped || now - (entry.savedAt ?? 0) >= HEARTBEAT_SAVE_INTERVAL_MS) this.save(entry, now);
     else entry.unsaved = true;
-    entry.wireJson = null;
-    this.fanout.publishHost(this.wireJsonOf(entry));
+    this.announce(entry);
   }
 
   /** Publishes the host; when its agent is the fleet's newest, every host is judged against it again. */
@@ -291,6 +290,11 @@ export class Fleet {
   private publishJudged(entry: HostEntry): void {
     // Each compartment's `since` is kept across restarts.
     this.save(entry);
+    this.announce(entry);
+  }
+
+  /** Sends browsers the host as it is now. */
+  private announce(entry: HostEntry): void {
     entry.wireJson = null;
     this.fanout.publishHost(this.wireJsonOf(entry));
   }
@@ -345,7 +349,6 @@ export class Fleet {
     for (const entry of this.hosts.values()) {
       if (entry.presenceTimer !== null) clearTimeout(entry.presenceTimer);
       entry.presenceTimer = null;
-      // The heartbeats not written yet go with the store's last batch.
       if (entry.unsaved) this.save(entry);
     }
   }
