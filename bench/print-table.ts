@@ -3,6 +3,7 @@ import os from 'node:os';
 import { describeRollout } from './rollout.js';
 import { describeStorm } from './restart-storm.js';
 import type { ScenarioResult } from './run.js';
+import { cpuPerDeliveredFrame } from './scenarios.js';
 
 /** A browser worker's thread busier than this reads its sockets late (see browserThreadsBusy). */
 const BROWSER_THREAD_SATURATED = 0.8;
@@ -42,8 +43,7 @@ export function printTable(results: ScenarioResult[]): void {
     if (r.rollout) for (const text of describeRollout(r.rollout)) console.log(`   ${text}`);
     if (r.storm) for (const text of describeStorm(r.storm)) console.log(`   ${text}`);
     if (Number.isFinite(r.linesPerFrame)) {
-      const perFrame = r.cpuUsPerDelivery * r.linesPerFrame;
-      console.log(`   agents' output: ${fmt(r.linesPerFrame, 2)} lines per frame; dashboard CPU ${fmt(perFrame, 2)} µs per delivered frame (a frame's lines to one browser)`);
+      console.log(`   agents' output: ${fmt(r.linesPerFrame, 2)} lines per frame; dashboard CPU ${fmt(cpuPerDeliveredFrame(r), 2)} µs per delivered frame (a frame's lines to one browser)`);
     }
     const busy = r.browserThreadsBusy.map((b) => `${Math.round(b * 100)} %`).join(', ');
     const saturated = r.browserThreadsBusy.some((b) => b > BROWSER_THREAD_SATURATED);
