@@ -160,7 +160,7 @@ async function connect(start: BrowserWorkerStart, browser: SimBrowser, index: nu
       // The versions that follow must continue from this one.
       browser.version = initVersion(payload);
       browser.lastStateAt = now;
-      browser.hosts?.init(payload, now);
+      browser.hosts?.init(payload, now, browser.heartbeatsSeen);
       if (reconnecting) browser.reconnectInitMs.push(now - attemptedAt);
       resolveInit();
       // The stalled browser stops reading its socket right after init, for a while.
