@@ -1,9 +1,11 @@
 // Scenario 9: every peer is pinged each interval; one that stops answering is terminated within two
-// intervals, one that answers (pong or any frame) stays connected indefinitely.
+// intervals, one that answers (pong or any frame) stays connected indefinitely. The pings of an
+// interval go out in turns spread over it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { login, startTestDashboard, TEST_AGENT_TOKEN, type Session, type TestDashboard } from '../helpers/dashboard.js';
 import { connectAgent, connectBrowser, eventually, TestSocket } from '../helpers/sockets.js';
+import { KEEPALIVE_TURNS } from '../../src/dashboard/hub/keepalive.js';
 
 const PING_MS = 150;
 /** Timers on a busy machine fire late; this is the slack allowed on top of the contract's bound. */
@@ -61,4 +63,26 @@ test('any frame counts as an answer: a peer that keeps talking but never pongs s
   clearInterval(timer);
   assert.equal(chatty.ws.readyState, chatty.ws.OPEN);
   await chatty.close();
+});
+
+test('the pings of one interval are spread over it in turns, not sent to every socket at once', async () => {
+  const intervalMs = 1_500;
+  const own = await startTestDashboard({ NIXFLEET_PING_INTERVAL: `${intervalMs}ms` });
+  try {
+    const ownSession = await login(own.url);
+    // As many sockets as the interval has turns: each is pinged on a turn of its own.
+    const sockets = await Promise.all(Array.from({ length: KEEPALIVE_TURNS }, () => connectBrowser(own.wsUrl, ownSession)));
+    const firstPingAt = await Promise.all(sockets.map((socket) => new Promise<number>((resolve) => socket.ws.once('ping', () => resolve(performance.now())))));
+    const spreadMs = Math.max(...firstPingAt) - Math.min(...firstPingAt);
+    // All at once, the pings would come within a few milliseconds of each other.
+    assert.ok(spreadMs >= intervalMs / 2, `the first pings came within ${spreadMs.toFixed(0)} ms of each other`);
+    // Each socket is still pinged once per interval: over the next two, twice or three times.
+    const pings = sockets.map(() => 0);
+    sockets.forEach((socket, i) => socket.ws.on('ping', () => (pings[i] = (pings[i] ?? 0) + 1)));
+    await new Promise((r) => setTimeout(r, 2 * intervalMs));
+    assert.ok(pings.every((n) => n >= 1 && n <= 3), `pings per socket over two intervals: ${pings.join(', ')}`);
+    await Promise.all(sockets.map((socket) => socket.close()));
+  } finally {
+    await own.close();
+  }
 });

@@ -15,6 +15,7 @@ import { CloseCode } from '../../protocol/constants.js';
 import { closePeers, Peer, type PeerKind, type PeerObserver } from '../hub/peer.js';
 import { BACKLOG_RECHECK_MS } from '../hub/fanout.js';
 import { CLOSE_GRACE_MS } from '../hub/hub.js';
+import { Keepalive } from '../hub/keepalive.js';
 import type { BusHeader } from './bus.js';
 import type { UpgradeIdentity } from './edge-links.js';
 
@@ -88,7 +89,7 @@ export class Edge {
   private readonly sockets = new Map<string, LocalSocket>();
   private readonly pending = new Map<string, { resolve: (reply: LeaderReply) => void; reject: (err: Error) => void; timer: NodeJS.Timeout }>();
   private readonly timer: NodeJS.Timeout;
-  private readonly keepalive: NodeJS.Timeout;
+  private readonly keepalive: Keepalive;
   private recheck: NodeJS.Timeout | null = null;
   private stopped = false;
   readonly counters = new EdgeCounters();
@@ -100,9 +101,7 @@ export class Edge {
     private readonly log: Logger,
   ) {
     this.timer = setInterval(() => this.tick(), EDGE_BEAT_MS);
-    this.keepalive = setInterval(() => {
-      for (const socket of this.sockets.values()) socket.peer.ping();
-    }, limits.pingIntervalMs);
+    this.keepalive = new Keepalive(limits.pingIntervalMs, () => Array.from(this.sockets.values(), (socket) => socket.peer));
   }
 
   /** The leader's id while a link to it is open. */
@@ -333,7 +332,7 @@ export class Edge {
   async close(code: number = CloseCode.goingAway, reason = 'dashboard shutting down', graceMs = CLOSE_GRACE_MS): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
-    clearInterval(this.keepalive);
+    this.keepalive.stop();
     if (this.recheck) clearTimeout(this.recheck);
     const open = [...this.sockets.values()].map((local) => local.peer);
     this.unlink('stopping');

@@ -17,6 +17,7 @@ import type { Fanout } from './fanout.js';
 import type { DesiredTracker } from '../desired/desired-tracker.js';
 import type { RolloutBook } from '../rollouts/rollout-book.js';
 import { closePeers, Peer, type PeerLike, type PeerOptions } from './peer.js';
+import { Keepalive } from './keepalive.js';
 import { AgentConnection } from './agent-connection.js';
 import { BrowserConnection } from './browser-connection.js';
 
@@ -51,26 +52,18 @@ export class Hub {
   /** Every agent connection, of this process's sockets and (in a cluster) of other instances'. */
   private readonly agents = new Set<AgentConnection>();
   private readonly browsersBySession = new Map<string, Set<BrowserConnection>>();
-  private readonly keepalive: NodeJS.Timeout;
-  private lastKeepaliveAt = Date.now();
+  private readonly keepalive: Keepalive;
 
   constructor(
     readonly parts: HubParts,
     private readonly limits: HubLimits,
   ) {
-    this.keepalive = setInterval(() => {
-      this.lastKeepaliveAt = Date.now();
-      // Once the frames that came while the hub was busy are read: a peer whose pong waited in the
-      // socket behind a stall of the hub is not dead.
-      setImmediate(() => {
-        for (const peer of this.peers) peer.ping();
-      });
-    }, limits.pingIntervalMs);
+    this.keepalive = new Keepalive(limits.pingIntervalMs, () => this.peers);
   }
 
-  /** How late the keepalive tick is; a stuck hub shows here. */
+  /** How late the keepalive is; a stuck hub shows here. */
   keepaliveLagMs(now = Date.now()): number {
-    return Math.max(0, now - this.lastKeepaliveAt - this.limits.pingIntervalMs);
+    return this.keepalive.lagMs(now);
   }
 
   /** Bytes queued per kind of peer: the total and the largest (for the metrics). */
@@ -190,7 +183,7 @@ export class Hub {
    */
   async close(code: number = CloseCode.goingAway, reason = 'dashboard shutting down', graceMs = CLOSE_GRACE_MS): Promise<void> {
     this.stopping = true;
-    clearInterval(this.keepalive);
+    this.keepalive.stop();
     await closePeers([...this.peers], code, reason, graceMs);
   }
 }

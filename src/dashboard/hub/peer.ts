@@ -3,6 +3,7 @@
 import type net from 'node:net';
 import WebSocket from 'ws';
 import { CloseCode, ErrorCode, type ErrorCodeValue } from '../../protocol/constants.js';
+import { nextKeepaliveTurn, type KeptAlive } from './keepalive.js';
 
 export type PeerKind = 'agent' | 'browser';
 
@@ -93,11 +94,12 @@ export function rejectBadFrame(
   return true;
 }
 
-export class Peer implements PeerLike {
+export class Peer implements PeerLike, KeptAlive {
   readonly kind: PeerKind;
   readonly address: string;
   /** Set by any frame or pong; cleared by each keepalive ping. */
   alive = true;
+  readonly keepaliveTurn = nextKeepaliveTurn();
   private closing = false;
   private readonly queueCapBytes: number;
   private readonly observer: PeerObserver;
