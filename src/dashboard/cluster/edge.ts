@@ -65,6 +65,10 @@ interface LocalSocket {
 }
 
 /** What the peers of this instance report, for its /metrics. */
+function* peersOf(sockets: ReadonlyMap<string, LocalSocket>): Generator<Peer> {
+  for (const socket of sockets.values()) yield socket.peer;
+}
+
 export class EdgeCounters implements PeerObserver {
   linksOpened = 0;
   readonly closedSockets = { agent: 0, browser: 0 };
@@ -101,7 +105,7 @@ export class Edge {
     private readonly log: Logger,
   ) {
     this.timer = setInterval(() => this.tick(), EDGE_BEAT_MS);
-    this.keepalive = new Keepalive(limits.pingIntervalMs, () => Array.from(this.sockets.values(), (socket) => socket.peer));
+    this.keepalive = new Keepalive(limits.pingIntervalMs, () => peersOf(this.sockets));
   }
 
   /** The leader's id while a link to it is open. */

@@ -4,7 +4,7 @@
 // one round of pings was 10,000 socket writes in one go, which held the hub 0.3 to 0.6 s on a busy
 // 2-core machine while every heartbeat and output line waited behind it.
 
-/** Turns per interval: each pings the sockets of one share. */
+/** Turns per interval: each pings the sockets that hold it. */
 export const KEEPALIVE_TURNS = 30;
 
 /** A socket the keepalive pings on its turn. */
@@ -22,10 +22,13 @@ export function nextKeepaliveTurn(): number {
 }
 
 export class Keepalive {
-  private turn = 0;
+  /** Turns run since the start; turn n is due at startedAt + (n + 1) × turnMs. */
+  private turnsRun = 0;
+  private readonly startedAt = performance.now();
   private lastTurnAt = Date.now();
   private readonly turnMs: number;
-  private readonly timer: NodeJS.Timeout;
+  private timer: NodeJS.Timeout | null = null;
+  private stopped = false;
 
   /** `sockets` lists the open sockets at each turn. */
   constructor(
@@ -33,7 +36,7 @@ export class Keepalive {
     private readonly sockets: () => Iterable<KeptAlive>,
   ) {
     this.turnMs = intervalMs / KEEPALIVE_TURNS;
-    this.timer = setInterval(() => this.nextTurn(), this.turnMs);
+    this.schedule();
   }
 
   /** How late the next turn is; a stuck hub shows here. */
@@ -42,17 +45,31 @@ export class Keepalive {
   }
 
   stop(): void {
-    clearInterval(this.timer);
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
   }
 
-  private nextTurn(): void {
+  /**
+   * Turns keep to a fixed schedule, so that a late timer does not stretch the interval. When the hub
+   * was held past several turns, the ones due run together (each socket once, however long the stall).
+   */
+  private schedule(): void {
+    const dueAt = this.startedAt + (this.turnsRun + 1) * this.turnMs;
+    this.timer = setTimeout(() => this.runDue(), Math.max(0, dueAt - performance.now()));
+  }
+
+  private runDue(): void {
     this.lastTurnAt = Date.now();
-    const turn = this.turn;
-    this.turn = (turn + 1) % KEEPALIVE_TURNS;
+    const due = Math.max(this.turnsRun + 1, Math.floor((performance.now() - this.startedAt) / this.turnMs));
+    const turns = new Set<number>();
+    for (let n = Math.max(this.turnsRun, due - KEEPALIVE_TURNS); n < due; n++) turns.add(n % KEEPALIVE_TURNS);
+    this.turnsRun = due;
+    this.schedule();
     // Once the frames that came while the hub was busy are read: a peer whose pong waited in the
     // socket behind a stall of the hub is not dead.
     setImmediate(() => {
-      for (const socket of this.sockets()) if (socket.keepaliveTurn === turn) socket.ping();
+      if (this.stopped) return;
+      for (const socket of this.sockets()) if (turns.has(socket.keepaliveTurn)) socket.ping();
     });
   }
 }
