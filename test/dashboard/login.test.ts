@@ -162,7 +162,8 @@ test('logout (with CSRF as a form field) ends the session and closes its open so
 });
 
 test('a session that expires closes its open sockets', async () => {
-  await withDashboard({ NIXFLEET_SESSION_DURATION: '500ms' }, async (t) => {
+  // Long enough for the login and the socket's upgrade on a busy machine (half a second was not).
+  await withDashboard({ NIXFLEET_SESSION_DURATION: '3s' }, async (t) => {
     const session = await login(t.url);
     const browser = await connectBrowser(t.wsUrl, session);
     const closed = await browser.closed;
