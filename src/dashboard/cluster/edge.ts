@@ -64,11 +64,12 @@ interface LocalSocket {
   joined: boolean;
 }
 
-/** What the peers of this instance report, for its /metrics. */
+/** The peers of the sockets this instance holds, for its keepalive. */
 function* peersOf(sockets: ReadonlyMap<string, LocalSocket>): Generator<Peer> {
   for (const socket of sockets.values()) yield socket.peer;
 }
 
+/** What the peers of this instance report, for its /metrics. */
 export class EdgeCounters implements PeerObserver {
   linksOpened = 0;
   readonly closedSockets = { agent: 0, browser: 0 };
