@@ -8,17 +8,14 @@ import { BROWSER_EXTENSIONS, connectLite, UpgradeRefused, type LiteSocket } from
 import { Histogram, nowMs } from './histogram.js';
 import { HostWatch } from './host-watch.js';
 import {
-  commandOf,
   decodeHost,
   HOST_UPDATE_PREFIX,
   INIT_PREFIX,
   initVersion,
-  LINE,
-  numberAt,
   OUTPUT_PREFIX,
+  OutputFrameReader,
   rolloutIdAndStatus,
   ROLLOUT_UPDATE_PREFIX,
-  SEQ,
   startsWith,
   trailingVersion,
 } from './frame-reading.js';
@@ -80,29 +77,27 @@ function onStateMessage(browser: SimBrowser, version: number, now: number): void
   browser.lastStateAt = now;
 }
 
+/** One reader for every browser of this worker: frames are read one at a time. */
+const output = new OutputFrameReader();
+
 function onFrame(browser: SimBrowser, payload: Buffer): void {
   const now = nowMs();
-  if (startsWith(payload, OUTPUT_PREFIX)) {
-    const commandId = commandOf(payload);
-    if (commandId === null) return;
-    let state = browser.perCommand.get(commandId);
+  if (output.start(payload)) {
+    let state = browser.perCommand.get(output.commandId);
     if (!state) {
       state = { lines: 0, nextSeq: 0 };
-      browser.perCommand.set(commandId, state);
+      browser.perCommand.set(output.commandId, state);
     }
-    // Each line's "seq", then its "line", whose text starts with the time it was sent (frame-reading.ts says why this is enough).
-    for (let at = payload.indexOf(SEQ); at >= 0; at = payload.indexOf(SEQ, at + 1)) {
-      const seq = numberAt(payload, at + SEQ.length);
-      if (seq < state.nextSeq) browser.outOfOrder++;
-      else state.nextSeq = seq + 1;
+    while (output.nextLine()) {
+      if (output.seq < state.nextSeq) browser.outOfOrder++;
+      else state.nextSeq = output.seq + 1;
       state.lines++;
       browser.linesReceived++;
-      const line = payload.indexOf(LINE, at);
-      const sentAt = line < 0 ? NaN : numberAt(payload, line + LINE.length);
-      if (Number.isFinite(sentAt)) browser.output.record(now - sentAt);
+      if (Number.isFinite(output.sentAt)) browser.output.record(now - output.sentAt);
     }
     return;
   }
+  if (startsWith(payload, OUTPUT_PREFIX)) return;
   const version = trailingVersion(payload);
   if (Number.isFinite(version)) onStateMessage(browser, version, now);
   if (startsWith(payload, ROLLOUT_UPDATE_PREFIX)) return onRolloutUpdate(browser, payload, now);

@@ -11,51 +11,124 @@ interface HostUpdateFrame {
  * a second the load generator would otherwise allocate (and collect) more than the dashboard under
  * test, on the same two cores, and its own garbage-collection pauses would show up as the dashboard's
  * latency. The dashboard passes on line objects as the agent sent them, and the bench's agents send
- * `{seq, stream, line}` in that order with a line that is a time stamp and padding, so finding `"seq":`
- * and then `"line":"` is enough.
+ * `{seq, stream, line}` in that order with a line that is a time stamp and padding (no quote, no
+ * backslash), so finding `"seq":` and then `"line":"` is enough, and a line's end is its next quote.
  */
 const COMMAND_ID = Buffer.from('"command_id":"');
-export const SEQ = Buffer.from('"seq":');
-export const LINE = Buffer.from('"line":"');
+const SEQ = Buffer.from('"seq":');
+const LINE = Buffer.from('"line":"');
 const QUOTE = 0x22;
 const DOT = 0x2e;
 const ZERO = 0x30;
+const COMMA = 0x2c;
+/** 10 ** n for the fraction digits a number can have before they stop counting. */
+const POWERS_OF_TEN = Array.from({ length: 16 }, (_, n) => 10 ** n);
 
 /** The number written at `at` (digits, optionally a fraction), or NaN when there is none. */
 export function numberAt(bytes: Buffer, at: number): number {
-  let value = 0;
-  let scale = 0;
-  let digits = 0;
-  for (let i = at; i < bytes.length; i++) {
-    const byte = bytes[i] as number;
-    if (byte === DOT && scale === 0) scale = 1;
-    else if (byte >= ZERO && byte <= ZERO + 9) {
-      digits++;
-      if (scale === 0) value = value * 10 + (byte - ZERO);
-      else value += (byte - ZERO) / 10 ** scale++;
-    } else break;
+  let whole = 0;
+  let i = at;
+  for (; i < bytes.length; i++) {
+    const digit = (bytes[i] as number) - ZERO;
+    if (digit < 0 || digit > 9) break;
+    whole = whole * 10 + digit;
   }
-  return digits === 0 ? NaN : value;
+  let digits = i - at;
+  if (bytes[i] !== DOT) return digits === 0 ? NaN : whole;
+  let fraction = 0;
+  let scale = 0;
+  for (i++; i < bytes.length; i++) {
+    const digit = (bytes[i] as number) - ZERO;
+    if (digit < 0 || digit > 9) break;
+    if (scale < POWERS_OF_TEN.length - 1) {
+      fraction = fraction * 10 + digit;
+      scale++;
+    }
+    digits++;
+  }
+  return digits === 0 ? NaN : whole + fraction / (POWERS_OF_TEN[scale] as number);
+}
+
+/**
+ * Where `needle` next occurs in `bytes` from `from`, or -1: a plain loop, for the few dozen bytes
+ * between an output frame's keys, where Buffer.indexOf's native call costs more than the search.
+ */
+function find(bytes: Buffer, needle: Buffer, from: number): number {
+  const first = needle[0] as number;
+  const last = bytes.length - needle.length;
+  outer: for (let i = from; i <= last; i++) {
+    if (bytes[i] !== first) continue;
+    for (let j = 1; j < needle.length; j++) if (bytes[i + j] !== needle[j]) continue outer;
+    return i;
+  }
+  return -1;
 }
 
 /** Command ids by the hash of their bytes, so that a frame yields its command without a new string. */
 const commandIds = new Map<number, string>();
 
-export function commandOf(bytes: Buffer): string | null {
-  const at = bytes.indexOf(COMMAND_ID);
-  if (at < 0) return null;
-  const from = at + COMMAND_ID.length;
-  const to = bytes.indexOf(QUOTE, from);
-  if (to < 0) return null;
-  let hash = 0x811c9dc5;
-  for (let i = from; i < to; i++) hash = Math.imul(hash ^ (bytes[i] as number), 0x01000193);
-  const key = (hash >>> 0) * 256 + (to - from);
-  let id = commandIds.get(key);
-  if (id === undefined) {
-    id = bytes.toString('latin1', from, to);
-    commandIds.set(key, id);
+/**
+ * Reads a `command_output` frame: `start` takes the frame and finds its command, then each `nextLine`
+ * finds the next line's seq and the time stamp its text starts with. One reader serves a worker's
+ * every browser, one frame at a time, without allocating, and searches only the few bytes between
+ * the keys it needs: in scenario h each browser thread reads 200,000 frames a second, and searching
+ * every frame from its start cost the load generator a quarter of a core more (BENCHMARKS.md, "The
+ * load generator's share").
+ */
+export class OutputFrameReader {
+  commandId = '';
+  seq = NaN;
+  /** The line's time stamp (nowMs() when its agent sent it); NaN when its text does not start with one. */
+  sentAt = NaN;
+  private bytes: Buffer = Buffer.alloc(0);
+  /** Where the search for the next line starts; -1 after the last. */
+  private at = -1;
+
+  /** False when `payload` is not a command_output frame with a command id. */
+  start(payload: Buffer): boolean {
+    if (!startsWith(payload, OUTPUT_PREFIX)) return false;
+    const idKey = find(payload, COMMAND_ID, OUTPUT_PREFIX.length);
+    if (idKey < 0) return false;
+    const from = idKey + COMMAND_ID.length;
+    const to = payload.indexOf(QUOTE, from);
+    if (to < 0) return false;
+    let hash = 0x811c9dc5;
+    for (let i = from; i < to; i++) hash = Math.imul(hash ^ (payload[i] as number), 0x01000193);
+    // The 32-bit hash as it is (Math.imul keeps it a small integer, which a Map finds fastest).
+    let id = commandIds.get(hash);
+    if (id === undefined) {
+      id = payload.toString('latin1', from, to);
+      commandIds.set(hash, id);
+    }
+    this.commandId = id;
+    this.bytes = payload;
+    this.at = to;
+    return true;
   }
-  return id;
+
+  /** Reads the next line into `seq` and `sentAt`; false after the last. */
+  nextLine(): boolean {
+    if (this.at < 0) return false;
+    const bytes = this.bytes;
+    const seqKey = find(bytes, SEQ, this.at);
+    if (seqKey < 0) {
+      this.at = -1;
+      return false;
+    }
+    this.seq = numberAt(bytes, seqKey + SEQ.length);
+    const lineKey = find(bytes, LINE, seqKey);
+    if (lineKey < 0) {
+      this.sentAt = NaN;
+      this.at = -1;
+      return true;
+    }
+    const text = lineKey + LINE.length;
+    this.sentAt = numberAt(bytes, text);
+    // The text's closing quote, then `},{` when another line follows and `}]` after the last.
+    const end = bytes.indexOf(QUOTE, text);
+    this.at = end >= 0 && bytes[end + 2] === COMMA ? end : -1;
+    return true;
+  }
 }
 
 interface DecodedHost {
@@ -119,7 +192,12 @@ export function rolloutIdAndStatus(payload: Buffer): { rolloutId: string; status
 export const OUTPUT_PREFIX = Buffer.from('{"type":"command_output"');
 export const HOST_UPDATE_PREFIX = Buffer.from('{"type":"host_update"');
 export const INIT_PREFIX = Buffer.from('{"type":"init"');
-export const startsWith = (payload: Buffer, prefix: Buffer) => payload.length >= prefix.length && payload.compare(prefix, 0, prefix.length, 0, prefix.length) === 0;
+/** Compared byte by byte here: Buffer.compare's native call costs more than the few bytes of a prefix. */
+export function startsWith(payload: Buffer, prefix: Buffer): boolean {
+  if (payload.length < prefix.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (payload[i] !== prefix[i]) return false;
+  return true;
+}
 
 /**
  * An init ends with its version, `…,"version":N}}` (sendInit puts it last), read from there: with

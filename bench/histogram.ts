@@ -42,7 +42,10 @@ export class Histogram {
   }
 }
 
+/** This thread's time origin, read once: the getter costs more than performance.now() itself. */
+const TIME_ORIGIN = performance.timeOrigin;
+
 /** Wall-clock milliseconds with sub-millisecond precision, comparable across the threads of a process. */
 export function nowMs(): number {
-  return performance.timeOrigin + performance.now();
+  return TIME_ORIGIN + performance.now();
 }
