@@ -12,12 +12,16 @@ import type net from 'node:net';
 import type WebSocket from 'ws';
 import type { Logger } from 'pino';
 import { CloseCode } from '../../protocol/constants.js';
-import { closePeers, Peer, type PeerKind, type PeerObserver } from '../hub/peer.js';
+import { closePeers, Peer, type InitToSend, type PeerKind, type PeerObserver } from '../hub/peer.js';
+import { encodeDeflatedTextFrame } from '../hub/frame-bytes.js';
 import { BACKLOG_RECHECK_MS } from '../hub/fanout.js';
 import { CLOSE_GRACE_MS } from '../hub/hub.js';
 import { Keepalive } from '../hub/keepalive.js';
 import type { BusHeader } from './bus.js';
 import type { UpgradeIdentity } from './edge-links.js';
+
+/** An `init` from the leader comes alone: what follows it comes in the fan-out's flushes. */
+const NO_FRAMES = Buffer.alloc(0);
 
 /** A leader, or a link to it, not heard from for this long (both beat every second) is gone. */
 export const LEADER_SILENCE_MS = 5_000;
@@ -184,12 +188,21 @@ export class Edge {
     return typeof header.conn === 'string' ? this.sockets.get(header.conn) : undefined;
   }
 
-  /** A message for one socket, or (`conns`, an `init` sent to several browsers at once) for each of them. */
+  /**
+   * A message for one socket, or (`conns`, an `init` sent to several browsers at once) for each of
+   * them. An `init` (`join`) goes as on a single dashboard: compressed to the browsers that
+   * negotiated it, compressed once for all of them.
+   */
   private deliver(header: BusHeader, body: Buffer): void {
     const conns = Array.isArray(header.conns) ? header.conns : [header.conn];
+    let deflated: Buffer | null = null;
+    const init: InitToSend | null =
+      header.join === true ? { body, since: [], sinceFrames: NO_FRAMES, deflatedFrame: () => (deflated ??= encodeDeflatedTextFrame(body)) } : null;
     for (const conn of conns) {
       const socket = typeof conn === 'string' ? this.sockets.get(conn) : undefined;
-      if (socket?.peer.send(body) && header.join === true) socket.joined = true;
+      if (!socket) continue;
+      if (init === null) socket.peer.send(body);
+      else if (socket.peer.sendInit(init)) socket.joined = true;
     }
   }
 

@@ -9,6 +9,7 @@ import type { DashboardConfig } from '../config.js';
 import type { App } from '../http/context.js';
 import { securityHeaders } from '../http/security-headers.js';
 import { answerError } from '../http/errors.js';
+import { INIT_DEFLATE, settleDeflateOffer } from '../http/deflate-offer.js';
 import { WEBHOOK_BODY_LIMIT_BYTES } from '../desired/routes.js';
 import { Edge, NoLeaderError, UnansweredError, type LeaderReply } from './edge.js';
 import type { UpgradeIdentity } from './edge-links.js';
@@ -71,7 +72,8 @@ export async function createFront(parts: FrontParts): Promise<FrontApp> {
   // Bodies pass through as they came; the leader parses and checks them.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: BODY_LIMIT_BYTES }, (_request, body, done) => done(null, body));
-  await app.register(fastifyWebsocket, { options: { maxPayload: config.maxMessageBytes, perMessageDeflate: false, autoPong: false } });
+  // As on a single dashboard (deflate-offer.ts): browsers that offer it get their `init` compressed.
+  await app.register(fastifyWebsocket, { options: { maxPayload: config.maxMessageBytes, perMessageDeflate: INIT_DEFLATE, autoPong: false } });
   app.setErrorHandler(answerError);
   securityHeaders(app);
   app.addHook('onSend', async (_request, reply) => {
@@ -115,6 +117,7 @@ export async function createFront(parts: FrontParts): Promise<FrontApp> {
           const answer = await ask(request, 'auth');
           if (answer.status !== 200) return sendReply(reply, answer);
           const { identity } = JSON.parse(answer.body.toString()) as { identity: UpgradeIdentity };
+          settleDeflateOffer(request.raw.headers, identity.kind);
           identities.set(request, identity);
         } catch (err) {
           return noLeader(reply, err);
