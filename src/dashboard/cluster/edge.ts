@@ -14,14 +14,11 @@ import type { Logger } from 'pino';
 import { CloseCode } from '../../protocol/constants.js';
 import { closePeers, Peer, type InitToSend, type PeerKind, type PeerObserver } from '../hub/peer.js';
 import { encodeDeflatedTextFrame } from '../hub/frame-bytes.js';
-import { BACKLOG_RECHECK_MS } from '../hub/fanout.js';
+import { BACKLOG_RECHECK_MS, NO_FRAMES } from '../hub/fanout.js';
 import { CLOSE_GRACE_MS } from '../hub/hub.js';
 import { Keepalive } from '../hub/keepalive.js';
 import type { BusHeader } from './bus.js';
 import type { UpgradeIdentity } from './edge-links.js';
-
-/** An `init` from the leader comes alone: what follows it comes in the fan-out's flushes. */
-const NO_FRAMES = Buffer.alloc(0);
 
 /** A leader, or a link to it, not heard from for this long (both beat every second) is gone. */
 export const LEADER_SILENCE_MS = 5_000;
@@ -191,7 +188,8 @@ export class Edge {
   /**
    * A message for one socket, or (`conns`, an `init` sent to several browsers at once) for each of
    * them. An `init` (`join`) goes as on a single dashboard: compressed to the browsers that
-   * negotiated it, compressed once for all of them.
+   * negotiated it, compressed once for all of them. Nothing follows it: what was published after it
+   * comes in the fan-out's flushes.
    */
   private deliver(header: BusHeader, body: Buffer): void {
     const conns = Array.isArray(header.conns) ? header.conns : [header.conn];

@@ -62,7 +62,8 @@ interface KeptInit {
   deflated: Buffer | null;
 }
 
-const NO_FRAMES = Buffer.alloc(0);
+/** No frames: what an init has after it when nothing was published since it was built. */
+export const NO_FRAMES = Buffer.alloc(0);
 
 const tooOld = (kept: KeptInit): boolean => performance.now() - kept.builtAt > KEPT_INIT_MAX_AGE_MS;
 
