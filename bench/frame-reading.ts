@@ -49,17 +49,23 @@ export function numberAt(bytes: Buffer, at: number): number {
 }
 
 /**
+ * Whether `bytes` hold `needle` at `at`, compared byte by byte: for the few bytes of a key or a
+ * prefix, Buffer.compare's native call costs more than the comparison.
+ */
+function matchesAt(bytes: Buffer, needle: Buffer, at: number): boolean {
+  if (at < 0 || at + needle.length > bytes.length) return false;
+  for (let i = 0; i < needle.length; i++) if (bytes[at + i] !== needle[i]) return false;
+  return true;
+}
+
+/**
  * Where `needle` next occurs in `bytes` from `from`, or -1: a plain loop, for the few dozen bytes
  * between an output frame's keys, where Buffer.indexOf's native call costs more than the search.
  */
 function find(bytes: Buffer, needle: Buffer, from: number): number {
   const first = needle[0] as number;
   const last = bytes.length - needle.length;
-  outer: for (let i = from; i <= last; i++) {
-    if (bytes[i] !== first) continue;
-    for (let j = 1; j < needle.length; j++) if (bytes[i + j] !== needle[j]) continue outer;
-    return i;
-  }
+  for (let i = from; i <= last; i++) if (bytes[i] === first && matchesAt(bytes, needle, i)) return i;
   return -1;
 }
 
@@ -167,7 +173,7 @@ export function trailingVersion(payload: Buffer): number {
   let start = end;
   while (start > 0 && (payload[start - 1] as number) >= ZERO && (payload[start - 1] as number) <= ZERO + 9) start--;
   const keyAt = start - VERSION_KEY.length;
-  if (start === end || keyAt < 0 || payload.compare(VERSION_KEY, 0, VERSION_KEY.length, keyAt, start) !== 0) return NaN;
+  if (start === end || !matchesAt(payload, VERSION_KEY, keyAt)) return NaN;
   return numberAt(payload, start);
 }
 
@@ -190,12 +196,7 @@ export function rolloutIdAndStatus(payload: Buffer): { rolloutId: string; status
 export const OUTPUT_PREFIX = Buffer.from('{"type":"command_output"');
 export const HOST_UPDATE_PREFIX = Buffer.from('{"type":"host_update"');
 export const INIT_PREFIX = Buffer.from('{"type":"init"');
-/** Compared byte by byte here: Buffer.compare's native call costs more than the few bytes of a prefix. */
-export function startsWith(payload: Buffer, prefix: Buffer): boolean {
-  if (payload.length < prefix.length) return false;
-  for (let i = 0; i < prefix.length; i++) if (payload[i] !== prefix[i]) return false;
-  return true;
-}
+export const startsWith = (payload: Buffer, prefix: Buffer): boolean => matchesAt(payload, prefix, 0);
 
 /**
  * An init ends with its version, `…,"version":N}}` (sendInit puts it last), read from there: with

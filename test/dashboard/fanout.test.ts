@@ -3,7 +3,6 @@
 // carry on without losing a line.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import type net from 'node:net';
 import { login, sendCommand, startTestDashboard, type Session, type TestDashboard } from '../helpers/dashboard.js';
 import { connectAgent, connectBrowser, eventually, type Message, type TestSocket } from '../helpers/sockets.js';
 import { KEPT_INIT_CATCH_UP_SHARE, KEPT_INIT_MAX_AGE_MS } from '../../src/dashboard/hub/fanout.js';
@@ -180,7 +179,7 @@ test('a browser that stops reading is cut with 4008; the others get every line; 
   const { body } = await sendCommand(t.url, session, 'flood-01', 'switch');
   const id = String(body.command_id);
   await agent.next('command');
-  const stalledSocket = (stalled.ws as unknown as { _socket: net.Socket })._socket;
+  const stalledSocket = stalled.tcp;
   stalledSocket.pause();
   const fanout = t.dashboard.context.hub.parts.fanout;
   // The browsers of the earlier tests are closed, but on a loaded machine the dashboard may see some of
@@ -224,7 +223,7 @@ test('a browser that stops reading is cut with 4008; the others get every line; 
 
 test('a browser that stopped reading is cut even when the burst that fills its queue is the last message', async () => {
   const stalled = await connectBrowser(t.wsUrl, session);
-  const stalledSocket = (stalled.ws as unknown as { _socket: net.Socket })._socket;
+  const stalledSocket = stalled.tcp;
   stalledSocket.pause();
   const fanout = t.dashboard.context.hub.parts.fanout;
   const browsersBefore = 1;

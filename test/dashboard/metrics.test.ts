@@ -63,7 +63,7 @@ test('a browser cut for being too slow is counted under close code 4008', async 
     const session = await login(t.url);
     const agent = await connectAgent(t.wsUrl, 'firehose');
     const stalled = await connectBrowser(t.wsUrl, session);
-    (stalled.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+    stalled.tcp.pause();
     const { body } = await sendCommand(t.url, session, 'firehose', 'switch');
     await agent.next('command');
     for (let from = 0; from < 30_000; from += 100) {

@@ -2,7 +2,6 @@
 // the grace period; a quick reconnect does not flap; silent heartbeats also lead to offline.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { login, startTestDashboard, type Session, type TestDashboard } from '../helpers/dashboard.js';
 import { connectAgent, connectBrowser, type Message, type TestSocket } from '../helpers/sockets.js';
 
@@ -43,7 +42,7 @@ test('a network failure (socket destroyed without a close frame) is handled like
   const agent = await connectAgent(t.wsUrl, 'drop-02');
   const browser = await connectBrowser(t.wsUrl, session);
   // Cut the TCP connection under the WebSocket: no close frame reaches the dashboard.
-  (agent.ws as unknown as { _socket: net.Socket })._socket.destroy();
+  agent.tcp.destroy();
   await browser.next(isHost('drop-02', (h) => h.connected === false));
   await browser.next(isHost('drop-02', (h) => h.status === 'offline'));
   await browser.close();

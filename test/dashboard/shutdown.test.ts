@@ -11,7 +11,7 @@ test('while the dashboard stops, an agent upgrade is refused with 503 and the st
   const agent = await connectAgent(t.wsUrl, 'stop-01');
   // The agent does not answer the close frame, so the stop waits out its grace period: the window in
   // which a reconnecting agent used to be taken in.
-  (agent.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+  agent.tcp.pause();
   const started = Date.now();
   const stopping = t.close();
   const status = await new Promise<number>((resolve, reject) => {

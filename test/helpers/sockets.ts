@@ -1,4 +1,5 @@
 // Real WebSocket peers for tests: an agent with its bearer token, a browser with its session cookie.
+import type net from 'node:net';
 import WebSocket from 'ws';
 import { TEST_AGENT_TOKEN, type Session } from './dashboard.js';
 
@@ -43,6 +44,11 @@ export class TestSocket {
       ws.once('unexpected-response', (_req, res) => reject(new Error(`upgrade refused: HTTP ${res.statusCode}`)));
       ws.once('error', reject);
     });
+  }
+
+  /** The TCP connection under the socket (ws keeps it private): to pause it, cut it, or count its bytes. */
+  get tcp(): net.Socket {
+    return (this.ws as unknown as { _socket: net.Socket })._socket;
   }
 
   send(type: string, payload: unknown): void {
