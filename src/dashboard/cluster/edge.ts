@@ -12,13 +12,13 @@ import type net from 'node:net';
 import type WebSocket from 'ws';
 import type { Logger } from 'pino';
 import { CloseCode } from '../../protocol/constants.js';
-import { closePeers, Peer, type InitToSend, type PeerKind, type PeerObserver } from '../hub/peer.js';
-import { encodeDeflatedTextFrame } from '../hub/frame-bytes.js';
-import { BACKLOG_RECHECK_MS, NO_FRAMES } from '../hub/fanout.js';
+import { closePeers, Peer, type PeerKind, type PeerObserver } from '../hub/peer.js';
+import { BACKLOG_RECHECK_MS, KEPT_INIT_MAX_AGE_MS } from '../hub/fanout.js';
 import { CLOSE_GRACE_MS } from '../hub/hub.js';
 import { Keepalive } from '../hub/keepalive.js';
 import type { BusHeader } from './bus.js';
 import type { UpgradeIdentity } from './edge-links.js';
+import { RepeatedInit } from './repeated-init.js';
 
 /** A leader, or a link to it, not heard from for this long (both beat every second) is gone. */
 export const LEADER_SILENCE_MS = 5_000;
@@ -97,6 +97,7 @@ export class Edge {
   private readonly timer: NodeJS.Timeout;
   private readonly keepalive: Keepalive;
   private recheck: NodeJS.Timeout | null = null;
+  private readonly lastInit = new RepeatedInit();
   private stopped = false;
   readonly counters = new EdgeCounters();
 
@@ -193,9 +194,7 @@ export class Edge {
    */
   private deliver(header: BusHeader, body: Buffer): void {
     const conns = Array.isArray(header.conns) ? header.conns : [header.conn];
-    let deflated: Buffer | null = null;
-    const init: InitToSend | null =
-      header.join === true ? { body, since: [], sinceFrames: NO_FRAMES, deflatedFrame: () => (deflated ??= encodeDeflatedTextFrame(body)) } : null;
+    const init = header.join === true ? this.lastInit.toSend(body) : null;
     for (const conn of conns) {
       const socket = typeof conn === 'string' ? this.sockets.get(conn) : undefined;
       if (!socket) continue;
@@ -300,6 +299,7 @@ export class Edge {
   private unlink(why: string): void {
     const hadLink = this.link !== null;
     this.link = null;
+    this.lastInit.release();
     for (const waiting of this.pending.values()) {
       clearTimeout(waiting.timer);
       waiting.reject(new UnansweredError(`the link to the instance that keeps the fleet ended: ${why}`));
@@ -316,6 +316,8 @@ export class Edge {
   }
 
   private tick(): void {
+    // The leader builds a new init once its kept one is this old: the last one here is let go (megabytes).
+    this.lastInit.release(KEPT_INIT_MAX_AGE_MS);
     // As the leader does: silence is judged once what arrived during a stall of this process is read.
     setImmediate(() => this.checkLeader());
   }
