@@ -18,7 +18,7 @@ import { CLOSE_GRACE_MS } from '../hub/hub.js';
 import { Keepalive } from '../hub/keepalive.js';
 import type { BusHeader } from './bus.js';
 import type { UpgradeIdentity } from './edge-links.js';
-import { RepeatedInit } from './repeated-init.js';
+import { LastInit } from './last-init.js';
 
 /** A leader, or a link to it, not heard from for this long (both beat every second) is gone. */
 export const LEADER_SILENCE_MS = 5_000;
@@ -97,7 +97,10 @@ export class Edge {
   private readonly timer: NodeJS.Timeout;
   private readonly keepalive: Keepalive;
   private recheck: NodeJS.Timeout | null = null;
-  private readonly lastInit = new RepeatedInit();
+  /** Browsers among `sockets`. */
+  private browsers = 0;
+  /** Reused while the leader sends the same bytes to pages of later turns; let go with no browser here. */
+  private readonly lastInit = new LastInit();
   private stopped = false;
   readonly counters = new EdgeCounters();
 
@@ -122,9 +125,7 @@ export class Edge {
   }
 
   get counts(): { agents: number; browsers: number } {
-    let agents = 0;
-    for (const socket of this.sockets.values()) if (socket.kind === 'agent') agents += 1;
-    return { agents, browsers: this.sockets.size - agents };
+    return { agents: this.sockets.size - this.browsers, browsers: this.browsers };
   }
 
   /**
@@ -189,8 +190,8 @@ export class Edge {
   /**
    * A message for one socket, or (`conns`, an `init` sent to several browsers at once) for each of
    * them. An `init` (`join`) goes as on a single dashboard: compressed to the browsers that
-   * negotiated it, compressed once for all of them. Nothing follows it: what was published after it
-   * comes in the fan-out's flushes.
+   * negotiated it, compressed once for all of them and for later ones while the same bytes come
+   * again (LastInit). Nothing follows it: what was published after it comes in the fan-out's flushes.
    */
   private deliver(header: BusHeader, body: Buffer): void {
     const conns = Array.isArray(header.conns) ? header.conns : [header.conn];
@@ -255,6 +256,7 @@ export class Edge {
     const conn = String((this.nextConn += 1));
     const local: LocalSocket = { peer, kind, identity, joined: false };
     this.sockets.set(conn, local);
+    if (kind === 'browser') this.browsers += 1;
     socket.on('message', (data: Buffer, isBinary: boolean) => {
       peer.alive = true;
       if (this.sockets.get(conn) === local) this.toLeader({ t: 'frame', conn, binary: isBinary || undefined }, data);
@@ -266,9 +268,16 @@ export class Edge {
     socket.on('close', () => {
       if (this.sockets.get(conn) !== local) return;
       this.sockets.delete(conn);
+      if (kind === 'browser') this.browserGone();
       this.toLeader({ t: 'gone', conn });
     });
     this.open(conn, local);
+  }
+
+  /** As the fan-out lets its kept init go when no browser is left, so does this instance. */
+  private browserGone(): void {
+    this.browsers -= 1;
+    if (this.browsers === 0) this.lastInit.clear();
   }
 
   private open(conn: string, local: LocalSocket): void {
@@ -299,7 +308,7 @@ export class Edge {
   private unlink(why: string): void {
     const hadLink = this.link !== null;
     this.link = null;
-    this.lastInit.release();
+    this.lastInit.clear();
     for (const waiting of this.pending.values()) {
       clearTimeout(waiting.timer);
       waiting.reject(new UnansweredError(`the link to the instance that keeps the fleet ended: ${why}`));
@@ -316,8 +325,8 @@ export class Edge {
   }
 
   private tick(): void {
-    // The leader builds a new init once its kept one is this old: the last one here is let go (megabytes).
-    this.lastInit.release(KEPT_INIT_MAX_AGE_MS);
+    // By then the leader has built a new one: the bytes kept here would not come again.
+    this.lastInit.clearOlderThan(KEPT_INIT_MAX_AGE_MS);
     // As the leader does: silence is judged once what arrived during a stall of this process is read.
     setImmediate(() => this.checkLeader());
   }
@@ -336,6 +345,7 @@ export class Edge {
       if (this.leaderlessSince !== null && now - this.leaderlessSince > LEADER_SILENCE_MS && this.sockets.size > 0) {
         for (const local of this.sockets.values()) local.peer.close(CloseCode.serviceRestart, 'no instance keeps the fleet right now; reconnect');
         this.sockets.clear();
+        this.browsers = 0;
       }
       return;
     }
@@ -356,5 +366,7 @@ export class Edge {
     this.unlink('stopping');
     await closePeers(open, code, reason, graceMs);
     this.sockets.clear();
+    this.browsers = 0;
+    this.lastInit.clear();
   }
 }

@@ -3,7 +3,7 @@
 // per command.
 // Messages leave in the order they were published, and state changes carry a gap-free version.
 import type { Store } from '../store/store.js';
-import { encodeDeflatedTextFrame, encodeTextFrames } from './frame-bytes.js';
+import { encodeTextFrames, lazyDeflatedFrame } from './frame-bytes.js';
 import type { DashboardMetrics } from '../metrics.js';
 import type { FanoutMember, InitToSend, PeerLike } from './peer.js';
 import type { OutputLine } from '../../protocol/model.js';
@@ -294,7 +294,7 @@ export class Fanout {
       body: kept.body,
       since: kept.since,
       sinceFrames: kept.sinceFrames,
-      deflatedFrame: () => (kept.deflated ??= encodeDeflatedTextFrame(kept.body)),
+      deflatedFrame: lazyDeflatedFrame(kept),
     };
   }
 

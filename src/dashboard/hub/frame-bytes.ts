@@ -63,3 +63,12 @@ export function encodeDeflatedTextFrame(payload: Buffer): Buffer {
   deflated.copy(out, writeHeader(out, 0, length, FIN_TEXT | RSV1), 0, length);
   return out;
 }
+
+/** A message kept with its compressed frame once one was made (an `init`, megabytes, for several peers). */
+export interface CompressibleMessage {
+  readonly body: Buffer;
+  deflated: Buffer | null;
+}
+
+/** The compressed frame of `message.body`, made the first time a peer that negotiated compression needs it. */
+export const lazyDeflatedFrame = (message: CompressibleMessage) => (): Buffer => (message.deflated ??= encodeDeflatedTextFrame(message.body));

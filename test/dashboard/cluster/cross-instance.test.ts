@@ -85,6 +85,7 @@ test('an agent on one instance is driven and watched from the other', async (t) 
   assert.match(metrics, /nixfleet_cluster_leader\{instance="b"\} 0/);
   assert.match(metrics, /nixfleet_cluster_bus_connected\{instance="b"\} 1/);
   assert.match(metrics, /nixfleet_cluster_sockets\{kind="agent",instance="b"\} 1/);
+  assert.match(metrics, /nixfleet_cluster_sockets\{kind="browser",instance="b"\} 1/);
 
   // Bad input through a follower gets the answers a single dashboard gives, and changes nothing.
   agent.sendRaw('{not json');
