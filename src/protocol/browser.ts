@@ -59,6 +59,8 @@ export type VersionedBrowserMessage =
 export type UnversionedBrowserMessage =
   | { type: 'init'; payload: InitPayload }
   | { type: 'command_output'; payload: CommandOutputPayload }
+  /** Live output of several commands, as the `command_output` messages it stands for, in order (OUTPUT_BATCH_QUERY). */
+  | { type: 'output_batch'; payload: { outputs: CommandOutputPayload[] } }
   | { type: 'operation_progress'; payload: OperationProgressPayload & { host_id: string } }
   | { type: 'test_progress'; payload: TestProgressPayload & { host_id: string } }
   | { type: 'event'; payload: FleetEvent }

@@ -107,3 +107,9 @@ const hostnameRegExp = new RegExp(HOSTNAME_PATTERN);
 export function isValidHostname(value: string): boolean {
   return hostnameRegExp.test(value);
 }
+
+/**
+ * A browser that opens /ws with this query parameter (`?output=batched`) may get the live output of
+ * several commands in one `output_batch` message instead of one `command_output` each.
+ */
+export const OUTPUT_BATCH_QUERY = { name: 'output', value: 'batched' } as const;

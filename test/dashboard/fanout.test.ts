@@ -239,3 +239,49 @@ test('a browser that stopped reading is cut even when the burst that fills its q
   stalledSocket.resume();
   assert.equal((await stalled.closed).code, 4008);
 });
+
+test('a browser that asks for output batches reads the same lines and state changes in the same order, several commands a message', async () => {
+  const agents = await Promise.all(['batch-01', 'batch-02'].map((host) => connectAgent(t.wsUrl, host)));
+  const ids: string[] = [];
+  for (const [i, host] of ['batch-01', 'batch-02'].entries()) {
+    const { body } = await sendCommand(t.url, session, host, 'switch');
+    ids.push(String(body.command_id));
+    await agents[i]?.next('command');
+  }
+  const plain = await connectBrowser(t.wsUrl, session);
+  const batched = await connectBrowser(`${t.wsUrl}?output=batched`, session);
+
+  // In this one process the agents' frames of one turn are read in one turn of the dashboard, and
+  // leave in one flush: output of both commands with a state change among them.
+  let seq = 0;
+  const sawBatch = () => batched.messages.some((m) => m.type === 'output_batch');
+  for (let round = 0; round < 50 && !sawBatch(); round++) {
+    const lines = (text: string) => [{ seq: seq, stream: 'stdout', line: `${text} ${round}` }];
+    agents[0]?.send('output', { command_id: ids[0], lines: lines('a') });
+    agents[1]?.send('output', { command_id: ids[1], lines: lines('b') });
+    agents[0]?.send('heartbeat', { generation: `round-${round}` });
+    agents[0]?.send('output', { command_id: ids[0], lines: [{ seq: seq + 1, stream: 'stderr', line: `a2 ${round}` }] });
+    agents[1]?.send('output', { command_id: ids[1], lines: [{ seq: seq + 1, stream: 'stderr', line: `b2 ${round}` }] });
+    seq += 2;
+    const last = (m: Message) => m.type === 'command_output' && m.payload.command_id === ids[1] && (m.payload.lines as { line: string }[]).some((l) => l.line === `b2 ${round}`);
+    await Promise.all([plain.next(last), batched.next((m) => last(m) || (m.type === 'output_batch' && (m.payload.outputs as Message['payload'][]).some((o) => last({ ...m, type: 'command_output', payload: o }))))]);
+  }
+  assert.ok(sawBatch(), 'the output of two commands in one flush came as one output_batch');
+  assert.equal(plain.ofType('output_batch').length, 0, 'a browser that did not ask gets command_output only');
+  for (const batch of batched.ofType('output_batch')) assert.ok((batch.payload.outputs as unknown[]).length >= 2);
+
+  // What each browser saw, message by message: the same sequence.
+  type Seen = string;
+  const seen = (browser: TestSocket): Seen[] =>
+    browser.messages.flatMap((m): Seen[] => {
+      const outputs = m.type === 'output_batch' ? (m.payload.outputs as Message['payload'][]) : m.type === 'command_output' ? [m.payload] : [];
+      if (m.type === 'host_update') return [`v${String(m.version)} ${(m.payload.host as { generation: string }).generation}`];
+      return outputs.flatMap((o) => (o.lines as { seq: number; line: string }[]).map((l) => `${String(o.command_id)} ${l.seq} ${l.line}`));
+    });
+  const plainSeen = seen(plain);
+  // Every line of every round (two per command), and the heartbeats between them.
+  assert.equal(plainSeen.filter((entry) => !entry.startsWith('v')).length, 2 * seq);
+  assert.equal(plainSeen.length, 2 * seq + seq / 2);
+  assert.deepEqual(seen(batched), plainSeen);
+  await Promise.all([...agents.map((a) => a.close()), plain.close(), batched.close()]);
+});

@@ -1,6 +1,6 @@
 // Fan-out to browsers. Every message is serialized once, whatever the number of browsers; output
 // lines that arrive before the next flush (1 to 10 ms apart, see below) are coalesced into one frame
-// per command.
+// per command, and for browsers that asked for it, the output of several commands into one frame.
 // Messages leave in the order they were published, and state changes carry a gap-free version.
 import type { Store } from '../store/store.js';
 import { encodeTextFrames, lazyDeflatedFrame } from './frame-bytes.js';
@@ -68,6 +68,33 @@ export const NO_FRAMES = Buffer.alloc(0);
 const tooOld = (kept: KeptInit): boolean => performance.now() - kept.builtAt > KEPT_INIT_MAX_AGE_MS;
 
 const serialized = (item: Queued): Buffer | string => ('frame' in item ? item.frame : JSON.stringify({ type: 'command_output', payload: item }));
+
+/** What `serialized` puts before an output batch's payload (and `}` after it). */
+const OUTPUT_PREFIX = '{"type":"command_output","payload":';
+
+/**
+ * The messages for browsers that take `output_batch`: each run of two or more output messages with
+ * nothing between them becomes one, their payloads in the same order. A state change between two
+ * runs stays between them.
+ */
+function withOutputBatched(queue: readonly Queued[], messages: readonly (Buffer | string)[]): (Buffer | string)[] {
+  const out: (Buffer | string)[] = [];
+  let run: string[] = [];
+  const endRun = () => {
+    if (run.length === 1) out.push(run[0] as string);
+    else if (run.length > 1) out.push(`{"type":"output_batch","payload":{"outputs":[${run.map((m) => m.slice(OUTPUT_PREFIX.length, -1)).join(',')}]}}`);
+    run = [];
+  };
+  queue.forEach((item, i) => {
+    const message = messages[i] as Buffer | string;
+    if ('frame' in item) {
+      endRun();
+      out.push(message);
+    } else run.push(message as string);
+  });
+  endRun();
+  return out;
+}
 
 export class Fanout {
   private version: number;
@@ -187,7 +214,9 @@ export class Fanout {
     }
     const messages = queue.map(serialized);
     this.keepForCatchUp(queue, messages);
-    const frames = encodeTextFrames(messages);
+    // Encoded once for all the browsers that take them, each form only if one does.
+    let frames: Buffer | null = null;
+    let batchedFrames: Buffer | null = null;
     const load = Math.min(1, (messages.length * this.browsers.size) / FLUSH_FULL_DELIVERIES);
     this.intervalMs = FLUSH_MIN_INTERVAL_MS + (FLUSH_MAX_INTERVAL_MS - FLUSH_MIN_INTERVAL_MS) * load;
     let overCap = false;
@@ -196,7 +225,8 @@ export class Fanout {
         this.browsers.delete(browser);
         continue;
       }
-      browser.writeEncoded(frames);
+      if (browser.batchesOutput) browser.writeEncoded((batchedFrames ??= encodeTextFrames(withOutputBatched(queue, messages))));
+      else browser.writeEncoded((frames ??= encodeTextFrames(messages)));
       overCap ||= browser.overCap;
     }
     for (const item of queue) this.metrics.sent('browser', 'frame' in item ? item.type : 'command_output', this.browsers.size);

@@ -104,8 +104,8 @@ export class Hub {
   }
 
   /** A browser-kind socket, filed under the credential that opened it (a session, or an API token) to close them together. */
-  attachBrowser(socket: WebSocket, tcp: net.Socket, address: string, credentialKey: string): BrowserConnection {
-    const peer = this.track(socket, tcp, { kind: 'browser', address, queueCapBytes: this.limits.browserQueueBytes });
+  attachBrowser(socket: WebSocket, tcp: net.Socket, address: string, credentialKey: string, batchesOutput = false): BrowserConnection {
+    const peer = this.track(socket, tcp, { kind: 'browser', address, queueCapBytes: this.limits.browserQueueBytes, batchesOutput });
     const connection = this.attachRemoteBrowser(peer, credentialKey);
     socket.on('message', (data, isBinary) => connection.onFrame(data, isBinary));
     socket.on('close', () => this.detachBrowser(connection));

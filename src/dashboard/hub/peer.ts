@@ -24,6 +24,8 @@ export interface PeerOptions {
   /** Outbound bytes the peer may fall behind before it is cut with 4008. */
   queueCapBytes: number;
   observer: PeerObserver;
+  /** A browser that asked for `output_batch` messages (OUTPUT_BATCH_QUERY). */
+  batchesOutput?: boolean;
 }
 
 /**
@@ -41,6 +43,8 @@ export interface PeerLike {
    * relay that carries each flush to that instance once.
    */
   readonly relay?: FanoutMember;
+  /** Takes live output of several commands in one `output_batch` message. */
+  readonly batchesOutput?: boolean;
   acceptsMore(): boolean;
   writeEncoded(frames: Buffer): void;
   send(message: Buffer): boolean;
@@ -71,7 +75,7 @@ export interface InitToSend {
 }
 
 /** The part of a peer the fan-out writes to: a browser's socket, or the relay to another instance's browsers. */
-export type FanoutMember = Pick<PeerLike, 'acceptsMore' | 'writeEncoded' | 'overCap'>;
+export type FanoutMember = Pick<PeerLike, 'acceptsMore' | 'writeEncoded' | 'overCap' | 'batchesOutput'>;
 
 /**
  * Answers a bad frame with `error` and counts it in `times` (the peer's own list); a peer that keeps
@@ -113,6 +117,7 @@ export class Peer implements PeerLike, KeptAlive {
    * `init` goes compressed. Nothing else does: the fan-out's frames are small and shared as they are.
    */
   private readonly takesDeflatedInit: boolean;
+  readonly batchesOutput: boolean;
 
   /**
    * `tcp` is the connection under `socket`. Messages sent one at a time go through `socket`; the
@@ -130,6 +135,7 @@ export class Peer implements PeerLike, KeptAlive {
     this.queueCapBytes = options.queueCapBytes;
     this.observer = options.observer;
     this.takesDeflatedInit = socket.extensions.includes('permessage-deflate');
+    this.batchesOutput = options.batchesOutput === true;
     socket.on('pong', () => {
       this.alive = true;
     });

@@ -1,5 +1,6 @@
 // Where this dashboard's WebSocket is, as the page reached the dashboard: the page connects there, and
 // an agent is told to connect there too. Behind https the socket is wss://; on plain http, ws://.
+import { OUTPUT_BATCH_QUERY } from '../../protocol/constants.js';
 
 /** The WebSocket path, for browsers and agents alike (docs/protocol.md). */
 export const WS_PATH = '/ws';
@@ -7,4 +8,9 @@ export const WS_PATH = '/ws';
 /** `location` is the page's (window.location): its scheme (`https:`) and host with port. */
 export function dashboardWsUrl(location: { protocol: string; host: string }): string {
   return `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}${WS_PATH}`;
+}
+
+/** The page's own socket: it takes the live output of several commands in one message. */
+export function browserSocketUrl(location: { protocol: string; host: string }): string {
+  return `${dashboardWsUrl(location)}?${OUTPUT_BATCH_QUERY.name}=${OUTPUT_BATCH_QUERY.value}`;
 }

@@ -1,7 +1,7 @@
 // Everything the page knows and can do, built once at start and wired in the order data flows:
 // socket → applyMessage → stores → components.
 import { DashboardApi } from '../net/api.js';
-import { dashboardWsUrl } from '../net/dashboard-url.js';
+import { browserSocketUrl, dashboardWsUrl } from '../net/dashboard-url.js';
 import { DashboardSocket } from '../net/socket.js';
 import { ApiTokenAdmin } from './api-tokens.js';
 import { applyMessage } from './apply-message.js';
@@ -41,7 +41,7 @@ export function createAppState(csrfToken: string, location: Location, storage: S
   const events = new EventFeed();
   const notices = new Notices();
   const wsUrl = dashboardWsUrl(location);
-  const socket = new DashboardSocket(wsUrl, {
+  const socket = new DashboardSocket(browserSocketUrl(location), {
     onMessage: (message) => applyMessage(targets, message),
     onSessionEnded: goToLogin,
     sessionAlive: () => api.sessionAlive(),

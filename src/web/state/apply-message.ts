@@ -35,6 +35,9 @@ export function applyMessage(targets: MessageTargets, message: DashboardToBrowse
     case 'command_output':
       output.receive(message.payload);
       return;
+    case 'output_batch':
+      for (const payload of message.payload.outputs) output.receive(payload);
+      return;
     case 'operation_progress':
       fleet.setOperationProgress(message.payload.host_id, message.payload.progress);
       return;
