@@ -8,6 +8,7 @@ import { BROWSER_EXTENSIONS, connectLite, UpgradeRefused, type LiteSocket } from
 import { Histogram, nowMs } from './histogram.js';
 import { HostWatch } from './host-watch.js';
 import {
+  BATCH_PREFIX,
   decodeHost,
   HOST_UPDATE_PREFIX,
   INIT_PREFIX,
@@ -20,6 +21,7 @@ import {
   trailingVersion,
 } from './frame-reading.js';
 import { retryDelayMs } from '../src/web/net/backoff.js';
+import { OUTPUT_BATCH_QUERY } from '../src/protocol/constants.js';
 import type { BrowserReport, BrowserWorkerReply, BrowserWorkerRequest, BrowserWorkerStart } from './messages.js';
 
 const port = parentPort;
@@ -83,21 +85,23 @@ const output = new OutputFrameReader();
 function onFrame(browser: SimBrowser, payload: Buffer): void {
   const now = nowMs();
   if (output.start(payload)) {
-    let state = browser.perCommand.get(output.commandId);
-    if (!state) {
-      state = { lines: 0, nextSeq: 0 };
-      browser.perCommand.set(output.commandId, state);
-    }
-    while (output.nextLine()) {
-      if (output.seq < state.nextSeq) browser.outOfOrder++;
-      else state.nextSeq = output.seq + 1;
-      state.lines++;
-      browser.linesReceived++;
-      if (Number.isFinite(output.sentAt)) browser.output.record(now - output.sentAt);
-    }
+    do {
+      let state = browser.perCommand.get(output.commandId);
+      if (!state) {
+        state = { lines: 0, nextSeq: 0 };
+        browser.perCommand.set(output.commandId, state);
+      }
+      while (output.nextLine()) {
+        if (output.seq < state.nextSeq) browser.outOfOrder++;
+        else state.nextSeq = output.seq + 1;
+        state.lines++;
+        browser.linesReceived++;
+        if (Number.isFinite(output.sentAt)) browser.output.record(now - output.sentAt);
+      }
+    } while (output.nextCommand());
     return;
   }
-  if (startsWith(payload, OUTPUT_PREFIX)) return;
+  if (startsWith(payload, OUTPUT_PREFIX) || startsWith(payload, BATCH_PREFIX)) return;
   const version = trailingVersion(payload);
   if (Number.isFinite(version)) onStateMessage(browser, version, now);
   if (startsWith(payload, ROLLOUT_UPDATE_PREFIX)) return onRolloutUpdate(browser, payload, now);
@@ -172,7 +176,8 @@ async function connect(start: BrowserWorkerStart, browser: SimBrowser, index: nu
   };
   let socket: LiteSocket;
   try {
-    socket = await connectLite(start.wsUrl, { cookie: start.cookie, 'sec-websocket-extensions': BROWSER_EXTENSIONS }, handlers);
+    // As the web page does: the live output of several commands in one message.
+    socket = await connectLite(`${start.wsUrl}?${OUTPUT_BATCH_QUERY.name}=${OUTPUT_BATCH_QUERY.value}`, { cookie: start.cookie, 'sec-websocket-extensions': BROWSER_EXTENSIONS }, handlers);
   } catch (err) {
     if (!start.reconnect) throw err;
     count(err instanceof UpgradeRefused ? `refused ${err.status}` : 'no connection');

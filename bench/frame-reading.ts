@@ -18,6 +18,8 @@ const COMMAND_ID = Buffer.from('"command_id":"');
 const SEQ = Buffer.from('"seq":');
 const LINE = Buffer.from('"line":"');
 const QUOTE = 0x22;
+const COMMA = 0x2c;
+const CLOSE_BRACE = 0x7d;
 const DOT = 0x2e;
 const ZERO = 0x30;
 /** 10 ** n for the fraction digits a number can have before they stop counting. */
@@ -73,12 +75,13 @@ function find(bytes: Buffer, needle: Buffer, from: number): number {
 const commandIds = new Map<number, string>();
 
 /**
- * Reads a `command_output` frame: `start` takes the frame and finds its command, then each `nextLine`
- * finds the next line's seq and the time stamp its text starts with. One reader serves a worker's
- * every browser, one frame at a time, without allocating, and searches only the few bytes between
- * the keys it needs: in scenario h each browser thread reads about 200,000 lines a second, and searching
- * every frame from its start cost the load generator a quarter of a core more (BENCHMARKS.md, "The
- * load generator's share").
+ * Reads a `command_output` frame, or an `output_batch` (the output of several commands): `start` takes
+ * the frame and finds its first command, each `nextLine` finds the command's next line's seq and the
+ * time stamp its text starts with, and `nextCommand` goes on to the batch's next command. One reader
+ * serves a worker's every browser, one frame at a time, without allocating, and searches only the few
+ * bytes between the keys it needs: in scenario h each browser thread reads about 200,000 lines a
+ * second, and searching every frame from its start cost the load generator a quarter of a core more
+ * (BENCHMARKS.md, "The load generator's share").
  */
 export class OutputFrameReader {
   commandId = '';
@@ -86,32 +89,49 @@ export class OutputFrameReader {
   /** The line's time stamp (nowMs() when its agent sent it); NaN when its text does not start with one. */
   sentAt = NaN;
   private bytes: Buffer = Buffer.alloc(0);
-  /** Where the search for the next line starts; -1 after the last. */
+  private batch = false;
+  /** Where the search for the command's next line starts; -1 after its last. */
   private at = -1;
+  /** Where the search for the batch's next command starts, once the current one's lines ended; else -1. */
+  private nextCommandAt = -1;
 
-  /** False when `payload` is not a command_output frame with a command id. */
+  /** False when `payload` is not a command_output or output_batch frame with a command id. */
   start(payload: Buffer): boolean {
-    if (!startsWith(payload, OUTPUT_PREFIX)) return false;
-    const idKey = find(payload, COMMAND_ID, OUTPUT_PREFIX.length);
+    this.bytes = payload;
+    this.batch = startsWith(payload, BATCH_PREFIX);
+    if (this.batch) return this.readCommand(BATCH_PREFIX.length);
+    return startsWith(payload, OUTPUT_PREFIX) && this.readCommand(OUTPUT_PREFIX.length);
+  }
+
+  /** Goes on to the next command of an output_batch, once this one's lines are read; false after the last. */
+  nextCommand(): boolean {
+    const from = this.nextCommandAt;
+    this.nextCommandAt = -1;
+    return this.batch && from >= 0 && this.readCommand(from);
+  }
+
+  private readCommand(from: number): boolean {
+    const payload = this.bytes;
+    const idKey = find(payload, COMMAND_ID, from);
     if (idKey < 0) return false;
-    const from = idKey + COMMAND_ID.length;
-    const to = payload.indexOf(QUOTE, from);
+    const idFrom = idKey + COMMAND_ID.length;
+    const to = payload.indexOf(QUOTE, idFrom);
     if (to < 0) return false;
     let hash = 0x811c9dc5;
-    for (let i = from; i < to; i++) hash = Math.imul(hash ^ (payload[i] as number), 0x01000193);
+    for (let i = idFrom; i < to; i++) hash = Math.imul(hash ^ (payload[i] as number), 0x01000193);
     // The 32-bit hash as it is (Math.imul keeps it a small integer, which a Map finds fastest).
     let id = commandIds.get(hash);
     if (id === undefined) {
-      id = payload.toString('latin1', from, to);
+      id = payload.toString('latin1', idFrom, to);
       commandIds.set(hash, id);
     }
     this.commandId = id;
-    this.bytes = payload;
     this.at = to;
+    this.nextCommandAt = -1;
     return true;
   }
 
-  /** Reads the next line into `seq` and `sentAt`; false after the last. */
+  /** Reads the command's next line into `seq` and `sentAt`; false after its last. */
   nextLine(): boolean {
     if (this.at < 0) return false;
     const bytes = this.bytes;
@@ -129,8 +149,15 @@ export class OutputFrameReader {
     }
     const text = lineKey + LINE.length;
     this.sentAt = numberAt(bytes, text);
-    // The next line's "seq" comes after the text's closing quote, if another line follows.
-    this.at = bytes.indexOf(QUOTE, text);
+    // The line object ends at the first "}" after its text (its other values are a number and a
+    // word): a "," follows when another line of this command does, "]" when its lines end.
+    let end = bytes.indexOf(QUOTE, text);
+    while (end >= 0 && end < bytes.length && bytes[end] !== CLOSE_BRACE) end++;
+    if (end >= 0 && bytes[end + 1] === COMMA) this.at = end + 1;
+    else {
+      this.at = -1;
+      this.nextCommandAt = end >= 0 && end < bytes.length ? end + 1 : -1;
+    }
     return true;
   }
 }
@@ -165,7 +192,6 @@ export function decodeHost(payload: Buffer, version: number): DecodedHost {
  * version in that order), so the version is read from the last bytes without parsing the message.
  */
 const VERSION_KEY = Buffer.from('"version":');
-const CLOSE_BRACE = 0x7d;
 
 export function trailingVersion(payload: Buffer): number {
   const end = payload.length - 1;
@@ -194,6 +220,7 @@ export function rolloutIdAndStatus(payload: Buffer): { rolloutId: string; status
 }
 
 export const OUTPUT_PREFIX = Buffer.from('{"type":"command_output"');
+export const BATCH_PREFIX = Buffer.from('{"type":"output_batch"');
 export const HOST_UPDATE_PREFIX = Buffer.from('{"type":"host_update"');
 export const INIT_PREFIX = Buffer.from('{"type":"init"');
 export const startsWith = (payload: Buffer, prefix: Buffer): boolean => matchesAt(payload, prefix, 0);

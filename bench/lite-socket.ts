@@ -138,7 +138,7 @@ export function connectLite(wsUrl: string, headers: Record<string, string>, hand
       agent: false,
       host: url.hostname,
       port: url.port,
-      path: url.pathname,
+      path: url.pathname + url.search,
       headers: {
         ...headers,
         connection: 'Upgrade',
