@@ -21,7 +21,7 @@ import {
   trailingVersion,
 } from './frame-reading.js';
 import { retryDelayMs } from '../src/web/net/backoff.js';
-import { OUTPUT_BATCH_QUERY } from '../src/protocol/constants.js';
+import { askingForOutputBatches } from '../src/web/net/dashboard-url.js';
 import type { BrowserReport, BrowserWorkerReply, BrowserWorkerRequest, BrowserWorkerStart } from './messages.js';
 
 const port = parentPort;
@@ -177,7 +177,7 @@ async function connect(start: BrowserWorkerStart, browser: SimBrowser, index: nu
   let socket: LiteSocket;
   try {
     // As the web page does: the live output of several commands in one message.
-    socket = await connectLite(`${start.wsUrl}?${OUTPUT_BATCH_QUERY.name}=${OUTPUT_BATCH_QUERY.value}`, { cookie: start.cookie, 'sec-websocket-extensions': BROWSER_EXTENSIONS }, handlers);
+    socket = await connectLite(askingForOutputBatches(start.wsUrl), { cookie: start.cookie, 'sec-websocket-extensions': BROWSER_EXTENSIONS }, handlers);
   } catch (err) {
     if (!start.reconnect) throw err;
     count(err instanceof UpgradeRefused ? `refused ${err.status}` : 'no connection');

@@ -12,7 +12,8 @@ interface HostUpdateFrame {
  * test, on the same two cores, and its own garbage-collection pauses would show up as the dashboard's
  * latency. The dashboard passes on line objects as the agent sent them, and the bench's agents send
  * `{seq, stream, line}` in that order with a line that is a time stamp and padding (no quote, no
- * backslash), so finding `"seq":` and then `"line":"` is enough, and a line's end is its next quote.
+ * backslash), so finding `"seq":` and then `"line":"` is enough, a line's text ends at its next quote
+ * and its object at the next `}`.
  */
 const COMMAND_ID = Buffer.from('"command_id":"');
 const SEQ = Buffer.from('"seq":');
@@ -98,6 +99,8 @@ export class OutputFrameReader {
   /** False when `payload` is not a command_output or output_batch frame with a command id. */
   start(payload: Buffer): boolean {
     this.bytes = payload;
+    this.at = -1;
+    this.nextCommandAt = -1;
     this.batch = startsWith(payload, BATCH_PREFIX);
     if (this.batch) return this.readCommand(BATCH_PREFIX.length);
     return startsWith(payload, OUTPUT_PREFIX) && this.readCommand(OUTPUT_PREFIX.length);
@@ -150,7 +153,9 @@ export class OutputFrameReader {
     const text = lineKey + LINE.length;
     this.sentAt = numberAt(bytes, text);
     // The line object ends at the first "}" after its text (its other values are a number and a
-    // word): a "," follows when another line of this command does, "]" when its lines end.
+    // word): a "," follows when another line of this command does, "]" when its lines end. A batch's
+    // commands each have a line (the dashboard sends no output without one); a line without text
+    // ends the frame's reading.
     let end = bytes.indexOf(QUOTE, text);
     while (end >= 0 && end < bytes.length && bytes[end] !== CLOSE_BRACE) end++;
     if (end >= 0 && bytes[end + 1] === COMMA) this.at = end + 1;

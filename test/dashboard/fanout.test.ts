@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { login, sendCommand, startTestDashboard, type Session, type TestDashboard } from '../helpers/dashboard.js';
 import { connectAgent, connectBrowser, eventually, type Message, type TestSocket } from '../helpers/sockets.js';
 import { KEPT_INIT_CATCH_UP_SHARE, KEPT_INIT_MAX_AGE_MS } from '../../src/dashboard/hub/fanout.js';
+import { askingForOutputBatches } from '../../src/web/net/dashboard-url.js';
 
 let t: TestDashboard;
 let session: Session;
@@ -249,7 +250,7 @@ test('a browser that asks for output batches reads the same lines and state chan
     await agents[i]?.next('command');
   }
   const plain = await connectBrowser(t.wsUrl, session);
-  const batched = await connectBrowser(`${t.wsUrl}?output=batched`, session);
+  const batched = await connectBrowser(askingForOutputBatches(t.wsUrl), session);
 
   // In this one process the agents' frames of one turn are read in one turn of the dashboard, and
   // leave in one flush: output of both commands with a state change among them.
@@ -275,7 +276,9 @@ test('a browser that asks for output batches reads the same lines and state chan
   const seen = (browser: TestSocket): Seen[] =>
     browser.messages.flatMap((m): Seen[] => {
       const outputs = m.type === 'output_batch' ? (m.payload.outputs as Message['payload'][]) : m.type === 'command_output' ? [m.payload] : [];
-      if (m.type === 'host_update') return [`v${String(m.version)} ${(m.payload.host as { generation: string }).generation}`];
+      // Hosts of earlier tests may go offline meanwhile: only this test's heartbeats count.
+      const host = m.payload.host as { id: string; generation: string } | undefined;
+      if (m.type === 'host_update') return host?.id === 'batch-01' ? [`v${String(m.version)} ${host.generation}`] : [];
       return outputs.flatMap((o) => (o.lines as { seq: number; line: string }[]).map((l) => `${String(o.command_id)} ${l.seq} ${l.line}`));
     });
   const plainSeen = seen(plain);
@@ -284,4 +287,42 @@ test('a browser that asks for output batches reads the same lines and state chan
   assert.equal(plainSeen.length, 2 * seq + seq / 2);
   assert.deepEqual(seen(batched), plainSeen);
   await Promise.all([...agents.map((a) => a.close()), plain.close(), batched.close()]);
+});
+
+test('output batches keep every other message in its place: a run of output before it and one after it are two batches', async () => {
+  const plain = await connectBrowser(t.wsUrl, session);
+  const batched = await connectBrowser(askingForOutputBatches(t.wsUrl), session);
+  const fanout = t.dashboard.context.hub.parts.fanout;
+  const line = (seq: number, text: string) => [{ seq, stream: 'stdout' as const, line: text }];
+  // One flush: two commands' output, an event, two commands' output again, one command's alone after a state change.
+  fanout.publishOutput('order-1', 'order-cmd-1', 'switch', line(0, 'first 1'));
+  fanout.publishOutput('order-2', 'order-cmd-2', 'switch', line(0, 'first 2'));
+  fanout.publish('event', { id: 990_001, at: new Date().toISOString(), level: 'info', message: 'between the runs' });
+  fanout.publishOutput('order-1', 'order-cmd-1', 'switch', line(1, 'second 1'));
+  fanout.publishOutput('order-2', 'order-cmd-2', 'switch', line(1, 'second 2'));
+  fanout.publishState('desired_update', { desired: t.dashboard.context.hub.parts.desired.current() });
+  fanout.publishOutput('order-1', 'order-cmd-1', 'switch', line(2, 'alone'));
+  fanout.flush();
+
+  const isLast = (m: Message) => m.type === 'command_output' && (m.payload.lines as { line: string }[])[0]?.line === 'alone';
+  await Promise.all([plain.next(isLast), batched.next(isLast)]);
+  // This test's messages (hosts of earlier tests may go offline meanwhile), in the order they came.
+  const ours = (m: Message) =>
+    m.type === 'output_batch' ||
+    m.type === 'desired_update' ||
+    (m.type === 'command_output' && String(m.payload.command_id).startsWith('order-cmd-')) ||
+    (m.type === 'event' && m.payload.message === 'between the runs');
+  const shape = (browser: TestSocket) =>
+    browser.messages
+      .filter(ours)
+      .map((m) =>
+        m.type === 'output_batch'
+          ? `batch ${(m.payload.outputs as { lines: { line: string }[] }[]).map((o) => o.lines.map((l) => l.line).join('+')).join(', ')}`
+          : m.type === 'command_output'
+            ? `output ${(m.payload.lines as { line: string }[]).map((l) => l.line).join('+')}`
+            : m.type,
+      );
+  assert.deepEqual(shape(batched), ['batch first 1, first 2', 'event', 'batch second 1, second 2', 'desired_update', 'output alone']);
+  assert.deepEqual(shape(plain), ['output first 1', 'output first 2', 'event', 'output second 1', 'output second 2', 'desired_update', 'output alone']);
+  await Promise.all([plain.close(), batched.close()]);
 });

@@ -72,8 +72,11 @@ test('two hosts streaming at once: the page reads output_batch messages and show
 
   for (const [i, host] of HOSTS.entries()) {
     await page.getByRole('tab', { name: `${host} · switch` }).click();
-    await until(async () => (await lineCount(page)) === String(rounds), `${host}'s ${rounds} lines`);
-    assert.deepEqual(await shownLines(page), sent[i]);
+    await page.getByRole('tab', { name: `${host} · switch`, selected: true }).waitFor();
+    // Both tabs hold as many lines: the count alone does not tell that the log shown is this tab's.
+    const expected = JSON.stringify(sent[i]);
+    await until(async () => JSON.stringify(await shownLines(page)) === expected, `${host}'s ${rounds} lines`);
+    assert.equal(await lineCount(page), String(rounds));
   }
   assert.deepEqual(watched.errors, []);
 });

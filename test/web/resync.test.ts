@@ -37,7 +37,7 @@ test('a version the page never got makes it read the whole state again', async (
   const sentByPage: string[] = [];
   let dropped = false;
   // Between the page and the dashboard: drop the one update that says gap-host is at 55 % CPU.
-  await page.context().routeWebSocket(/\/ws$/, (ws) => {
+  await page.context().routeWebSocket(/\/ws(\?.*)?$/, (ws) => {
     const server = ws.connectToServer();
     server.onMessage((message) => {
       if (!dropped && typeof message === 'string' && message.includes('"host_update"') && message.includes('"cpu":55')) {

@@ -67,10 +67,10 @@ export const NO_FRAMES = Buffer.alloc(0);
 
 const tooOld = (kept: KeptInit): boolean => performance.now() - kept.builtAt > KEPT_INIT_MAX_AGE_MS;
 
-const serialized = (item: Queued): Buffer | string => ('frame' in item ? item.frame : JSON.stringify({ type: 'command_output', payload: item }));
+/** What an output message holds before its payload (and `}` after it): withOutputBatched takes the payload back out. */
+const OUTPUT_MESSAGE_HEAD = '{"type":"command_output","payload":';
 
-/** What `serialized` puts before an output batch's payload (and `}` after it). */
-const OUTPUT_PREFIX = '{"type":"command_output","payload":';
+const serialized = (item: Queued): Buffer | string => ('frame' in item ? item.frame : `${OUTPUT_MESSAGE_HEAD}${JSON.stringify(item)}}`);
 
 /**
  * The messages for browsers that take `output_batch`: each run of two or more output messages with
@@ -82,7 +82,7 @@ function withOutputBatched(queue: readonly Queued[], messages: readonly (Buffer 
   let run: string[] = [];
   const endRun = () => {
     if (run.length === 1) out.push(run[0] as string);
-    else if (run.length > 1) out.push(`{"type":"output_batch","payload":{"outputs":[${run.map((m) => m.slice(OUTPUT_PREFIX.length, -1)).join(',')}]}}`);
+    else if (run.length > 1) out.push(`{"type":"output_batch","payload":{"outputs":[${run.map((m) => m.slice(OUTPUT_MESSAGE_HEAD.length, -1)).join(',')}]}}`);
     run = [];
   };
   queue.forEach((item, i) => {
@@ -163,7 +163,7 @@ export class Fanout {
   }
 
   /** Publishes a message that is not state (progress, events). */
-  publish<M extends UnversionedBrowserMessage>(type: M['type'], payload: M['payload']): void {
+  publish<M extends Exclude<UnversionedBrowserMessage, { type: 'output_batch' }>>(type: M['type'], payload: M['payload']): void {
     this.enqueue(type, Buffer.from(JSON.stringify({ type, payload })), false);
   }
 
