@@ -75,14 +75,18 @@ const serialized = (item: Queued): Buffer | string => ('frame' in item ? item.fr
 /**
  * The messages for browsers that take `output_batch`: each run of two or more output messages with
  * nothing between them becomes one, their payloads in the same order. A state change between two
- * runs stays between them.
+ * runs stays between them. Without such a run, `messages` itself.
  */
-function withOutputBatched(queue: readonly Queued[], messages: readonly (Buffer | string)[]): (Buffer | string)[] {
+function withOutputBatched(queue: readonly Queued[], messages: readonly (Buffer | string)[]): readonly (Buffer | string)[] {
   const out: (Buffer | string)[] = [];
   let run: string[] = [];
+  let merged = false;
   const endRun = () => {
     if (run.length === 1) out.push(run[0] as string);
-    else if (run.length > 1) out.push(`{"type":"output_batch","payload":{"outputs":[${run.map((m) => m.slice(OUTPUT_MESSAGE_HEAD.length, -1)).join(',')}]}}`);
+    else if (run.length > 1) {
+      out.push(`{"type":"output_batch","payload":{"outputs":[${run.map((m) => m.slice(OUTPUT_MESSAGE_HEAD.length, -1)).join(',')}]}}`);
+      merged = true;
+    }
     run = [];
   };
   queue.forEach((item, i) => {
@@ -93,7 +97,7 @@ function withOutputBatched(queue: readonly Queued[], messages: readonly (Buffer 
     } else run.push(message as string);
   });
   endRun();
-  return out;
+  return merged ? out : messages;
 }
 
 export class Fanout {
@@ -214,9 +218,18 @@ export class Fanout {
     }
     const messages = queue.map(serialized);
     this.keepForCatchUp(queue, messages);
-    // Encoded once for all the browsers that take them, each form only if one does.
+    // Encoded once for all the browsers that take them, each form only if one does, and once for
+    // both when nothing was batched.
     let frames: Buffer | null = null;
     let batchedFrames: Buffer | null = null;
+    const plain = (): Buffer => (frames ??= encodeTextFrames(messages));
+    const batched = (): Buffer => {
+      if (batchedFrames === null) {
+        const batchedMessages = withOutputBatched(queue, messages);
+        batchedFrames = batchedMessages === messages ? plain() : encodeTextFrames(batchedMessages);
+      }
+      return batchedFrames;
+    };
     const load = Math.min(1, (messages.length * this.browsers.size) / FLUSH_FULL_DELIVERIES);
     this.intervalMs = FLUSH_MIN_INTERVAL_MS + (FLUSH_MAX_INTERVAL_MS - FLUSH_MIN_INTERVAL_MS) * load;
     let overCap = false;
@@ -225,8 +238,7 @@ export class Fanout {
         this.browsers.delete(browser);
         continue;
       }
-      if (browser.batchesOutput) browser.writeEncoded((batchedFrames ??= encodeTextFrames(withOutputBatched(queue, messages))));
-      else browser.writeEncoded((frames ??= encodeTextFrames(messages)));
+      browser.writeEncoded(browser.batchesOutput ? batched() : plain());
       overCap ||= browser.overCap;
     }
     for (const item of queue) this.metrics.sent('browser', 'frame' in item ? item.type : 'command_output', this.browsers.size);
