@@ -130,7 +130,6 @@ export class OutputFrameReader {
     }
     this.commandId = id;
     this.at = to;
-    this.nextCommandAt = -1;
     return true;
   }
 

@@ -15,8 +15,3 @@ export function dashboardWsUrl(location: { protocol: string; host: string }): st
 export function askingForOutputBatches(wsUrl: string): string {
   return `${wsUrl}?${OUTPUT_BATCH_QUERY.name}=${OUTPUT_BATCH_QUERY.value}`;
 }
-
-/** The page's own socket: it takes the live output of several commands in one message. */
-export function browserSocketUrl(location: { protocol: string; host: string }): string {
-  return askingForOutputBatches(dashboardWsUrl(location));
-}

@@ -1,7 +1,7 @@
 // Everything the page knows and can do, built once at start and wired in the order data flows:
 // socket → applyMessage → stores → components.
 import { DashboardApi } from '../net/api.js';
-import { browserSocketUrl, dashboardWsUrl } from '../net/dashboard-url.js';
+import { askingForOutputBatches, dashboardWsUrl } from '../net/dashboard-url.js';
 import { DashboardSocket } from '../net/socket.js';
 import { ApiTokenAdmin } from './api-tokens.js';
 import { applyMessage } from './apply-message.js';
@@ -41,7 +41,8 @@ export function createAppState(csrfToken: string, location: Location, storage: S
   const events = new EventFeed();
   const notices = new Notices();
   const wsUrl = dashboardWsUrl(location);
-  const socket = new DashboardSocket(browserSocketUrl(location), {
+  // The page's own socket takes the live output of several commands in one message.
+  const socket = new DashboardSocket(askingForOutputBatches(wsUrl), {
     onMessage: (message) => applyMessage(targets, message),
     onSessionEnded: goToLogin,
     sessionAlive: () => api.sessionAlive(),

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { loadAgentConfig } from '../../../src/agent/config.js';
-import { browserSocketUrl, dashboardWsUrl } from '../../../src/web/net/dashboard-url.js';
+import { askingForOutputBatches, dashboardWsUrl } from '../../../src/web/net/dashboard-url.js';
 import {
   AGENT_TOKEN_PLACEHOLDER,
   agentEnvironment,
@@ -57,7 +57,7 @@ test('the agent is sent to the dashboard the page is on: wss:// behind https, ws
   assert.equal(dashboardWsUrl({ protocol: 'http:', host: '127.0.0.1:8000' }), 'ws://127.0.0.1:8000/ws');
   assert.equal(dashboardWsUrl({ protocol: 'http:', host: '[::1]:8000' }), 'ws://[::1]:8000/ws');
   // The page's own socket asks for output batches there; the agent's address has no query.
-  assert.equal(browserSocketUrl({ protocol: 'https:', host: 'fleet.example.org' }), 'wss://fleet.example.org/ws?output=batched');
+  assert.equal(askingForOutputBatches(dashboardWsUrl({ protocol: 'https:', host: 'fleet.example.org' })), 'wss://fleet.example.org/ws?output=batched');
 });
 
 test('a NixOS host gets the token command, the module settings and the environment, in that order', () => {
