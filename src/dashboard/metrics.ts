@@ -75,7 +75,7 @@ export class DashboardMetrics {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: 'nixfleet_' });
     this.messagesIn = hotCounter({ name: 'nixfleet_messages_received_total', help: 'Frames received, by peer kind and message type', labelNames: ['peer', 'type'], registers });
-    this.messagesOut = hotCounter({ name: 'nixfleet_messages_sent_total', help: 'Messages sent, by peer kind and message type (a broadcast counts once per browser)', labelNames: ['peer', 'type'], registers });
+    this.messagesOut = hotCounter({ name: 'nixfleet_messages_sent_total', help: 'Messages sent, by peer kind and message type (a broadcast counts once per browser; an output_batch once, not per command in it)', labelNames: ['peer', 'type'], registers });
     this.badFrames = hotCounter({ name: 'nixfleet_bad_frames_total', help: 'Frames answered with an error, by peer kind and error code', labelNames: ['peer', 'code'], registers });
     this.closedByUs = hotCounter({ name: 'nixfleet_peers_closed_total', help: 'Sockets the dashboard closed, by peer kind and close code (4008: too slow)', labelNames: ['peer', 'code'], registers });
     this.commandsEnded = hotCounter({ name: 'nixfleet_commands_total', help: 'Commands ended, by command and outcome', labelNames: ['command', 'outcome'], registers });

@@ -1,6 +1,7 @@
 // Bodies of the HTTP routes (docs/api.md). Fastify validates requests against these.
 import { Type, type Static } from '@sinclair/typebox';
 import { Command, FleetEvent, Host, HostType, Nullable, OutputLine } from './model.js';
+import { OUTPUT_BATCH_QUERY } from './constants.js';
 
 export const HostIdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 253 }) });
 export type HostIdParams = Static<typeof HostIdParams>;
@@ -22,6 +23,10 @@ export type DispatchCommandReply = Static<typeof DispatchCommandReply>;
 /** DELETE and GET /api/commands/:id */
 export const CommandReply = Type.Object({ command: Command });
 export type CommandReply = Static<typeof CommandReply>;
+
+/** GET /ws: a browser may ask for `output_batch` messages (OUTPUT_BATCH_QUERY); any other value is refused. */
+export const WsQuery = Type.Object({ [OUTPUT_BATCH_QUERY.name]: Type.Optional(Type.Literal(OUTPUT_BATCH_QUERY.value)) });
+export type WsQuery = Static<typeof WsQuery>;
 
 export const OutputQuery = Type.Object({
   from_seq: Type.Optional(Type.Integer({ minimum: 0 })),

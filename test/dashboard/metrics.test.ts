@@ -3,7 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { login, sendCommand, startTestDashboard } from '../helpers/dashboard.js';
-import { connectAgent, connectBrowser, eventually } from '../helpers/sockets.js';
+import { connectAgent, connectBrowser, eventually, type Message } from '../helpers/sockets.js';
+import { askingForOutputBatches } from '../../src/web/net/dashboard-url.js';
 
 /** The value of one sample line, e.g. metric('x{a="b"}'). */
 function sample(text: string, series: string): number | undefined {
@@ -73,6 +74,35 @@ test('a browser cut for being too slow is counted under close code 4008', async 
     const text = await (await fetch(`${t.url}/metrics`, { headers: { cookie: session.cookie } })).text();
     assert.equal(sample(text, 'nixfleet_peers_closed_total{peer="browser",code="4008"}'), 1);
     await agent.close();
+  } finally {
+    await t.close();
+  }
+});
+
+test('a browser that takes output batches is counted by the messages it got: output_batch, and command_output only for output left alone', async () => {
+  const t = await startTestDashboard();
+  try {
+    const session = await login(t.url);
+    const plain = await connectBrowser(t.wsUrl, session);
+    const batched = await connectBrowser(askingForOutputBatches(t.wsUrl), session);
+    const fanout = t.dashboard.context.hub.parts.fanout;
+    const line = (text: string) => [{ seq: 0, stream: 'stdout' as const, line: text }];
+    // One flush: two commands' output (a batch), an event, one command's output alone.
+    fanout.publishOutput('counted-1', 'counted-cmd-1', 'switch', line('one'));
+    fanout.publishOutput('counted-2', 'counted-cmd-2', 'switch', line('two'));
+    fanout.publish('event', { id: 990_002, at: new Date().toISOString(), level: 'info', message: 'between' });
+    fanout.publishOutput('counted-1', 'counted-cmd-3', 'switch', line('alone'));
+    fanout.flush();
+    const isLast = (m: Message) => m.type === 'command_output' && m.payload.command_id === 'counted-cmd-3';
+    await Promise.all([plain.next(isLast), batched.next(isLast)]);
+    assert.equal(batched.messages.filter((m) => m.type === 'output_batch').length, 1);
+
+    const text = await (await fetch(`${t.url}/metrics`, { headers: { cookie: session.cookie } })).text();
+    // The plain browser: three command_output; the batching one: one output_batch and one command_output.
+    assert.equal(sample(text, 'nixfleet_messages_sent_total{peer="browser",type="command_output"}'), 4);
+    assert.equal(sample(text, 'nixfleet_messages_sent_total{peer="browser",type="output_batch"}'), 1);
+    assert.equal(sample(text, 'nixfleet_messages_sent_total{peer="browser",type="event"}'), 2);
+    await Promise.all([plain.close(), batched.close()]);
   } finally {
     await t.close();
   }

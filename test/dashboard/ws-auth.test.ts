@@ -64,6 +64,15 @@ test('a browser upgrade from a foreign Origin: 403; our own origin and allowed o
   assert.equal(await upgradeStatus(t.wsUrl, { cookie: session.cookie, origin: 'https://fleet.example.org' }), 101);
 });
 
+test('a browser asking for output batches with any value but "batched": 400 after its credentials are checked, no socket', async () => {
+  assert.equal(await upgradeStatus(`${t.wsUrl}?output=batched`, { cookie: session.cookie }), 101);
+  assert.equal(await upgradeStatus(`${t.wsUrl}?output=bogus`, { cookie: session.cookie }), 400);
+  assert.equal(await upgradeStatus(`${t.wsUrl}?output=batched&output=batched`, { cookie: session.cookie }), 400);
+  assert.equal(await upgradeStatus(`${t.wsUrl}?output=bogus`, {}), 401);
+  // Other parameters are no business of the socket's and are let through.
+  assert.equal(await upgradeStatus(`${t.wsUrl}?tab=2`, { cookie: session.cookie }), 101);
+});
+
 test('an expired session: 401 at the upgrade', async () => {
   const short = await startTestDashboard({ NIXFLEET_SESSION_DURATION: '300ms' });
   try {

@@ -25,7 +25,7 @@ export const LINK_TICK_MS = 1_000;
 /** How an instance's upgrade was judged: who the socket is, or the HTTP refusal. */
 export type UpgradeIdentity = { kind: 'agent'; agent: AgentIdentity } | { kind: 'browser'; credentialKey: string };
 
-type Remote = { peer: RemotePeer } & ({ kind: 'agent'; connection: AgentConnection } | { kind: 'browser'; connection: BrowserConnection });
+type Remote = { peer: RemotePeer } & ({ kind: 'agent'; connection: AgentConnection } | { kind: 'browser'; connection: BrowserConnection; batchesOutput: boolean });
 
 class Link implements EdgeChannel {
   seqOut = 0;
@@ -34,6 +34,7 @@ class Link implements EdgeChannel {
   up = true;
   readonly conns = new Map<string, Remote>();
   readonly relay = new FanoutRelay(this);
+  readonly browsers = { plain: 0, batching: 0 };
   /** Browsers given the same `init` in this turn (a relink opens them all at once): it crosses once. */
   private initBatch: { conns: string[]; body: Buffer } | null = null;
 
@@ -74,12 +75,6 @@ class Link implements EdgeChannel {
     if (this.up) this.sendNow({ t: 'send', conns: batch.conns, join: true }, batch.body);
   }
 
-  /** Browsers of this link. */
-  get browsers(): number {
-    let count = 0;
-    for (const remote of this.conns.values()) if (remote.kind === 'browser') count += 1;
-    return count;
-  }
 }
 
 export class EdgeLinks {
@@ -173,7 +168,10 @@ export class EdgeLinks {
       link.send({ t: 'close', conn, code: CloseCode.sessionEnded, reason: 'session ended' });
     } else {
       const peer = new RemotePeer('browser', address, conn, link, hub.parts.metrics, link.relay);
-      link.conns.set(conn, { kind: 'browser', peer, connection: hub.attachRemoteBrowser(peer, identity.credentialKey) });
+      const batchesOutput = header.batched === true;
+      if (batchesOutput) link.browsers.batching += 1;
+      else link.browsers.plain += 1;
+      link.conns.set(conn, { kind: 'browser', peer, connection: hub.attachRemoteBrowser(peer, identity.credentialKey), batchesOutput });
     }
   }
 
@@ -190,9 +188,11 @@ export class EdgeLinks {
     remote.peer.gone();
     const hub = this.core.context.hub;
     if (remote.kind === 'agent') return hub.detachAgent(remote.connection);
+    if (remote.batchesOutput) link.browsers.batching -= 1;
+    else link.browsers.plain -= 1;
     hub.detachBrowser(remote.connection);
     // An instance with no browser left is not sent the fan-out.
-    if (link.browsers === 0) hub.parts.fanout.removeMember(link.relay);
+    if (link.browsers.plain + link.browsers.batching === 0) hub.parts.fanout.removeMember(link.relay);
   }
 
   /**

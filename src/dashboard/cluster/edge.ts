@@ -173,7 +173,7 @@ export class Edge {
       case 'send':
         return this.deliver(header, body);
       case 'frames':
-        return this.fanOut(body);
+        return this.fanOut(body, header.for === 'plain' || header.for === 'batched' ? header.for : null);
       case 'pong':
         return this.socketOf(header)?.peer.pong(body);
       case 'close':
@@ -204,11 +204,14 @@ export class Edge {
     }
   }
 
-  /** One flush of the leader's fan-out, to every browser here that has had its `init`. */
-  private fanOut(frames: Buffer): void {
+  /**
+   * One flush of the leader's fan-out, to every browser here that has had its `init`, or only to those
+   * that take its form (`for`: the leader sends both forms when browsers here take each).
+   */
+  private fanOut(frames: Buffer, form: 'plain' | 'batched' | null): void {
     let overCap = false;
     for (const each of this.sockets.values()) {
-      if (!each.joined || !each.peer.acceptsMore()) continue;
+      if (!each.joined || (form !== null && each.peer.batchesOutput !== (form === 'batched')) || !each.peer.acceptsMore()) continue;
       each.peer.writeEncoded(frames);
       overCap ||= each.peer.overCap;
     }
@@ -244,15 +247,15 @@ export class Edge {
     waiting.resolve({ status: Number(header.status), headers: (header.headers ?? {}) as LeaderReply['headers'], body });
   }
 
-  /** Takes a socket the leader let in. */
-  attach(socket: WebSocket, tcp: net.Socket, address: string, identity: UpgradeIdentity): void {
+  /** Takes a socket the leader let in; a browser may have asked for `output_batch` messages. */
+  attach(socket: WebSocket, tcp: net.Socket, address: string, identity: UpgradeIdentity, { batchesOutput = false }: { batchesOutput?: boolean } = {}): void {
     if (this.link === null) {
       socket.close(CloseCode.serviceRestart, 'no instance keeps the fleet right now; reconnect');
       return;
     }
     const kind = identity.kind;
     const queueCapBytes = kind === 'agent' ? this.limits.agentQueueBytes : this.limits.browserQueueBytes;
-    const peer = new Peer(socket, tcp, { kind, address, queueCapBytes, observer: this.counters });
+    const peer = new Peer(socket, tcp, { kind, address, queueCapBytes, observer: this.counters, batchesOutput: kind === 'browser' && batchesOutput });
     const conn = String((this.nextConn += 1));
     const local: LocalSocket = { peer, kind, identity, joined: false };
     this.sockets.set(conn, local);
@@ -281,7 +284,7 @@ export class Edge {
   }
 
   private open(conn: string, local: LocalSocket): void {
-    this.toLeader({ t: 'open', conn, address: local.peer.address, identity: local.identity });
+    this.toLeader({ t: 'open', conn, address: local.peer.address, identity: local.identity, batched: local.peer.batchesOutput || undefined });
   }
 
   private toLeader(header: BusHeader, body?: Buffer): void {

@@ -11,6 +11,8 @@ import { securityHeaders } from '../http/security-headers.js';
 import { answerError } from '../http/errors.js';
 import { INIT_DEFLATE, settleDeflateOffer } from '../http/deflate-offer.js';
 import { WEBHOOK_BODY_LIMIT_BYTES } from '../desired/routes.js';
+import { WsQuery } from '../../protocol/http.js';
+import { asksForOutputBatches } from '../http/ws-route.js';
 import { Edge, NoLeaderError, UnansweredError, type LeaderReply } from './edge.js';
 import type { UpgradeIdentity } from './edge-links.js';
 
@@ -112,6 +114,7 @@ export async function createFront(parts: FrontParts): Promise<FrontApp> {
     '/ws',
     {
       websocket: true,
+      schema: { querystring: WsQuery },
       preValidation: async (request, reply) => {
         try {
           const answer = await ask(request, 'auth');
@@ -127,7 +130,7 @@ export async function createFront(parts: FrontParts): Promise<FrontApp> {
     (socket, request) => {
       const identity = identities.get(request);
       if (!identity) return socket.terminate();
-      edge.attach(socket, request.raw.socket, request.ip, identity);
+      edge.attach(socket, request.raw.socket, request.ip, identity, { batchesOutput: asksForOutputBatches(request.query) });
     },
   );
 

@@ -2,12 +2,14 @@
 // goes over the link to that instance, which writes it to the socket (edge.ts). Keepalive and the
 // outbound byte cap are the holding instance's: it has the socket.
 import { ErrorCode, type ErrorCodeValue } from '../../protocol/constants.js';
-import { rejectBadFrame, type FanoutMember, type InitToSend, type PeerKind, type PeerLike, type PeerObserver } from '../hub/peer.js';
+import { rejectBadFrame, type FanoutMember, type FlushFrames, type InitToSend, type PeerKind, type PeerLike, type PeerObserver } from '../hub/peer.js';
 import type { BusHeader } from './bus.js';
 
 /** The link to one instance's edge: messages in order, or false once it is down. */
 export interface EdgeChannel {
   readonly up: boolean;
+  /** That instance's browsers as this one knows them (from `open` to `gone`), by the form of output they take. */
+  readonly browsers: { readonly plain: number; readonly batching: number };
   send(header: BusHeader, body?: Buffer): boolean;
   /** An `init` for one browser; the instance starts passing the fan-out on to it after this. */
   sendInit(conn: string, body: Buffer): boolean;
@@ -41,7 +43,7 @@ export class RemotePeer implements PeerLike {
   }
 
   /** Fan-out reaches a remote browser through its instance's relay, never one by one. */
-  writeEncoded(): void {}
+  writeFlush(): void {}
 
   send(message: Buffer): boolean {
     return this.open && this.link.send({ t: 'send', conn: this.conn }, message);
@@ -104,7 +106,19 @@ export class FanoutRelay implements FanoutMember {
     return this.link.up;
   }
 
-  writeEncoded(frames: Buffer): void {
-    this.link.send({ t: 'frames' }, frames);
+  /**
+   * The form each of the instance's browsers takes, once: both forms cross (each marked with the
+   * browsers it is for) only when that instance has browsers of both kinds and the flush batched output.
+   */
+  writeFlush(frames: FlushFrames): void {
+    const { plain: plainBrowsers, batching } = this.link.browsers;
+    const plain = plainBrowsers > 0 ? frames.plain() : null;
+    const batched = batching > 0 ? frames.batched() : null;
+    if (plain !== null && plain === batched) {
+      this.link.send({ t: 'frames' }, plain);
+      return;
+    }
+    if (plain !== null) this.link.send({ t: 'frames', for: 'plain' }, plain);
+    if (batched !== null) this.link.send({ t: 'frames', for: 'batched' }, batched);
   }
 }

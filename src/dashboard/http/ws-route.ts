@@ -9,15 +9,16 @@ import { bearerOf, safeEqual } from '../auth/tokens.js';
 import { API_TOKEN_PREFIX, apiTokenSocketKey } from '../auth/api-tokens.js';
 import { settleDeflateOffer } from './deflate-offer.js';
 import { OUTPUT_BATCH_QUERY } from '../../protocol/constants.js';
+import { WsQuery } from '../../protocol/http.js';
 
 /** The header that lets a cluster instance's forwarded upgrade check into /internal/ws-auth. */
 export const INTERNAL_HEADER = 'x-nixfleet-internal';
 
 type PeerIdentity = { kind: 'agent'; agent: AgentIdentity } | { kind: 'browser'; credentialKey: string };
 
-/** The browser asked for `output_batch` messages (`/ws?output=batched`). */
-function asksForOutputBatches(request: FastifyRequest): boolean {
-  return (request.query as Record<string, unknown> | undefined)?.[OUTPUT_BATCH_QUERY.name] === OUTPUT_BATCH_QUERY.value;
+/** The browser asked for `output_batch` messages (`/ws?output=batched`; WsQuery checked the value). */
+export function asksForOutputBatches(query: WsQuery): boolean {
+  return query[OUTPUT_BATCH_QUERY.name] === OUTPUT_BATCH_QUERY.value;
 }
 
 export function wsRoute(app: App, ctx: DashboardContext): void {
@@ -90,7 +91,7 @@ export function wsRoute(app: App, ctx: DashboardContext): void {
     });
   }
 
-  app.get('/ws', { websocket: true, preValidation: authenticate }, (socket, request) => {
+  app.get('/ws', { websocket: true, preValidation: authenticate, schema: { querystring: WsQuery } }, (socket, request) => {
     if (ctx.hub.closing) {
       socket.terminate(); // It passed authenticate just before the stop began.
       return;
@@ -99,7 +100,7 @@ export function wsRoute(app: App, ctx: DashboardContext): void {
     // The TCP socket under the WebSocket: the fan-out writes frames it encoded once straight to it.
     const tcp = request.raw.socket;
     if (identity?.kind === 'agent') ctx.hub.attachAgent(socket, tcp, request.ip, identity.agent);
-    else if (identity?.kind === 'browser') ctx.hub.attachBrowser(socket, tcp, request.ip, identity.credentialKey, asksForOutputBatches(request));
+    else if (identity?.kind === 'browser') ctx.hub.attachBrowser(socket, tcp, request.ip, { credentialKey: identity.credentialKey, batchesOutput: asksForOutputBatches(request.query) });
     else socket.terminate();
   });
 }

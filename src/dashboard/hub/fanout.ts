@@ -5,7 +5,7 @@
 import type { Store } from '../store/store.js';
 import { encodeTextFrames, lazyDeflatedFrame } from './frame-bytes.js';
 import type { DashboardMetrics } from '../metrics.js';
-import type { FanoutMember, InitToSend, PeerLike } from './peer.js';
+import type { FanoutMember, FlushFrames, InitToSend, PeerLike } from './peer.js';
 import type { OutputLine } from '../../protocol/model.js';
 import type { UnversionedBrowserMessage, VersionedBrowserMessage } from '../../protocol/browser.js';
 
@@ -72,20 +72,30 @@ const OUTPUT_MESSAGE_HEAD = '{"type":"command_output","payload":';
 
 const serialized = (item: Queued): Buffer | string => ('frame' in item ? item.frame : `${OUTPUT_MESSAGE_HEAD}${JSON.stringify(item)}}`);
 
+/** The messages for browsers that take `output_batch`, and how many of them are batches of how many outputs. */
+interface Batched {
+  messages: readonly (Buffer | string)[];
+  batches: number;
+  /** Output messages that went into the batches. */
+  merged: number;
+}
+
 /**
- * The messages for browsers that take `output_batch`: each run of two or more output messages with
- * nothing between them becomes one, their payloads in the same order. A state change between two
- * runs stays between them. Without such a run, `messages` itself.
+ * Each run of two or more output messages with nothing between them becomes one `output_batch`, their
+ * payloads in the same order. A state change between two runs stays between them. Without such a
+ * run, `messages` itself.
  */
-function withOutputBatched(queue: readonly Queued[], messages: readonly (Buffer | string)[]): readonly (Buffer | string)[] {
+function withOutputBatched(queue: readonly Queued[], messages: readonly (Buffer | string)[]): Batched {
   const out: (Buffer | string)[] = [];
   let run: string[] = [];
-  let merged = false;
+  let batches = 0;
+  let merged = 0;
   const endRun = () => {
     if (run.length === 1) out.push(run[0] as string);
     else if (run.length > 1) {
       out.push(`{"type":"output_batch","payload":{"outputs":[${run.map((m) => m.slice(OUTPUT_MESSAGE_HEAD.length, -1)).join(',')}]}}`);
-      merged = true;
+      batches += 1;
+      merged += run.length;
     }
     run = [];
   };
@@ -97,7 +107,7 @@ function withOutputBatched(queue: readonly Queued[], messages: readonly (Buffer 
     } else run.push(message as string);
   });
   endRun();
-  return merged ? out : messages;
+  return { messages: batches > 0 ? out : messages, batches, merged };
 }
 
 export class Fanout {
@@ -220,32 +230,50 @@ export class Fanout {
     this.keepForCatchUp(queue, messages);
     // Encoded once for all the browsers that take them, each form only if one does, and once for
     // both when nothing was batched.
-    let frames: Buffer | null = null;
-    let batchedFrames: Buffer | null = null;
-    const plain = (): Buffer => (frames ??= encodeTextFrames(messages));
-    const batched = (): Buffer => {
-      if (batchedFrames === null) {
-        const batchedMessages = withOutputBatched(queue, messages);
-        batchedFrames = batchedMessages === messages ? plain() : encodeTextFrames(batchedMessages);
-      }
-      return batchedFrames;
+    const encoded: { plain?: Buffer; batched?: Batched & { frames: Buffer } } = {};
+    const plain = (): Buffer => (encoded.plain ??= encodeTextFrames(messages));
+    const frames: FlushFrames = {
+      plain,
+      batched: () => {
+        if (!encoded.batched) {
+          const form = withOutputBatched(queue, messages);
+          encoded.batched = { ...form, frames: form.batches === 0 ? plain() : encodeTextFrames(form.messages) };
+        }
+        return encoded.batched.frames;
+      },
     };
     const load = Math.min(1, (messages.length * this.browsers.size) / FLUSH_FULL_DELIVERIES);
     this.intervalMs = FLUSH_MIN_INTERVAL_MS + (FLUSH_MAX_INTERVAL_MS - FLUSH_MIN_INTERVAL_MS) * load;
     let overCap = false;
+    let batching = 0;
     for (const browser of this.browsers) {
       if (!browser.acceptsMore()) {
         this.browsers.delete(browser);
         continue;
       }
-      browser.writeEncoded(browser.batchesOutput ? batched() : plain());
+      if (browser.batchesOutput) batching += 1;
+      browser.writeFlush(frames);
       overCap ||= browser.overCap;
     }
-    for (const item of queue) this.metrics.sent('browser', 'frame' in item ? item.type : 'command_output', this.browsers.size);
+    this.countSent(queue, batching, encoded.batched);
     if (overCap && this.recheck === null) {
       this.recheck = setTimeout(() => this.checkBacklogs(), BACKLOG_RECHECK_MS);
       this.recheck.unref();
     }
+  }
+
+  /** Messages sent, as each browser got them: a batching browser's merged output as its batches. */
+  private countSent(queue: readonly Queued[], batching: number, batched: Batched | undefined): void {
+    const members = this.browsers.size;
+    let outputs = 0;
+    for (const item of queue) {
+      if ('frame' in item) this.metrics.sent('browser', item.type, members);
+      else outputs += 1;
+    }
+    const batches = batched?.batches ?? 0;
+    const merged = batched?.merged ?? 0;
+    if (outputs > 0) this.metrics.sent('browser', 'command_output', outputs * members - merged * batching);
+    if (batches > 0) this.metrics.sent('browser', 'output_batch', batches * batching);
   }
 
   /**

@@ -39,6 +39,12 @@ export interface HubParts {
 /** How long a shutdown waits for peers to answer the close frame before it cuts them. */
 export const CLOSE_GRACE_MS = 1_000;
 
+/** A browser-kind socket: the credential that opened it, and whether it asked for `output_batch` messages. */
+export interface BrowserOptions {
+  credentialKey: string;
+  batchesOutput: boolean;
+}
+
 export interface HubLimits {
   pingIntervalMs: number;
   agentQueueBytes: number;
@@ -104,7 +110,7 @@ export class Hub {
   }
 
   /** A browser-kind socket, filed under the credential that opened it (a session, or an API token) to close them together. */
-  attachBrowser(socket: WebSocket, tcp: net.Socket, address: string, credentialKey: string, batchesOutput = false): BrowserConnection {
+  attachBrowser(socket: WebSocket, tcp: net.Socket, address: string, { credentialKey, batchesOutput }: BrowserOptions): BrowserConnection {
     const peer = this.track(socket, tcp, { kind: 'browser', address, queueCapBytes: this.limits.browserQueueBytes, batchesOutput });
     const connection = this.attachRemoteBrowser(peer, credentialKey);
     socket.on('message', (data, isBinary) => connection.onFrame(data, isBinary));

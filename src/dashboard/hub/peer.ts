@@ -46,7 +46,8 @@ export interface PeerLike {
   /** Takes live output of several commands in one `output_batch` message. */
   readonly batchesOutput?: boolean;
   acceptsMore(): boolean;
-  writeEncoded(frames: Buffer): void;
+  /** Queues one flush of the fan-out, after `acceptsMore()` said yes. */
+  writeFlush(frames: FlushFrames): void;
   send(message: Buffer): boolean;
   sendMessage(message: { type: string; payload: object }): boolean;
   /**
@@ -74,8 +75,18 @@ export interface InitToSend {
   deflatedFrame(): Buffer;
 }
 
+/**
+ * One flush of the fan-out, encoded (frame-bytes.ts) once for every browser that takes each form, on
+ * first use: a browser takes the form it asked for.
+ */
+export interface FlushFrames {
+  plain(): Buffer;
+  /** With `output_batch` messages (OUTPUT_BATCH_QUERY); the very buffer plain() gives when nothing was batched. */
+  batched(): Buffer;
+}
+
 /** The part of a peer the fan-out writes to: a browser's socket, or the relay to another instance's browsers. */
-export type FanoutMember = Pick<PeerLike, 'acceptsMore' | 'writeEncoded' | 'overCap' | 'batchesOutput'>;
+export type FanoutMember = Pick<PeerLike, 'acceptsMore' | 'writeFlush' | 'overCap' | 'batchesOutput'>;
 
 /**
  * Answers a bad frame with `error` and counts it in `times` (the peer's own list); a peer that keeps
@@ -166,6 +177,10 @@ export class Peer implements PeerLike, KeptAlive {
     const buffered = this.socket.bufferedAmount;
     const initLeft = Math.max(0, this.initEnd - (this.queuedTotal - buffered));
     return buffered - initLeft > this.queueCapBytes;
+  }
+
+  writeFlush(frames: FlushFrames): void {
+    this.writeEncoded(this.batchesOutput ? frames.batched() : frames.plain());
   }
 
   /** Queues complete, already encoded frames (see frame-bytes.ts), after `acceptsMore()` said yes. */
