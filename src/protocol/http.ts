@@ -28,6 +28,11 @@ export type CommandReply = Static<typeof CommandReply>;
 export const WsQuery = Type.Object({ [OUTPUT_BATCH_QUERY.name]: Type.Optional(Type.Literal(OUTPUT_BATCH_QUERY.value)) });
 export type WsQuery = Static<typeof WsQuery>;
 
+/** The browser asked for `output_batch` messages (the schema checked the value). */
+export function asksForOutputBatches(query: WsQuery): boolean {
+  return query[OUTPUT_BATCH_QUERY.name] === OUTPUT_BATCH_QUERY.value;
+}
+
 export const OutputQuery = Type.Object({
   from_seq: Type.Optional(Type.Integer({ minimum: 0 })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),

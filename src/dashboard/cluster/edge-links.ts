@@ -74,7 +74,6 @@ class Link implements EdgeChannel {
     this.initBatch = null;
     if (this.up) this.sendNow({ t: 'send', conns: batch.conns, join: true }, batch.body);
   }
-
 }
 
 export class EdgeLinks {

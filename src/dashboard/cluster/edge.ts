@@ -14,7 +14,7 @@ import type { Logger } from 'pino';
 import { CloseCode } from '../../protocol/constants.js';
 import { closePeers, Peer, type PeerKind, type PeerObserver } from '../hub/peer.js';
 import { BACKLOG_RECHECK_MS, KEPT_INIT_MAX_AGE_MS } from '../hub/fanout.js';
-import { CLOSE_GRACE_MS } from '../hub/hub.js';
+import { CLOSE_GRACE_MS, type BrowserOptions } from '../hub/hub.js';
 import { Keepalive } from '../hub/keepalive.js';
 import type { BusHeader } from './bus.js';
 import type { UpgradeIdentity } from './edge-links.js';
@@ -205,8 +205,8 @@ export class Edge {
   }
 
   /**
-   * One flush of the leader's fan-out, to every browser here that has had its `init`, or only to those
-   * that take its form (`for`: the leader sends both forms when browsers here take each).
+   * One flush of the leader's fan-out, to every browser here that has had its `init`; when marked
+   * (`for`), only to those that take its form (FanoutRelay.writeFlush).
    */
   private fanOut(frames: Buffer, form: 'plain' | 'batched' | null): void {
     let overCap = false;
@@ -248,7 +248,7 @@ export class Edge {
   }
 
   /** Takes a socket the leader let in; a browser may have asked for `output_batch` messages. */
-  attach(socket: WebSocket, tcp: net.Socket, address: string, identity: UpgradeIdentity, { batchesOutput = false }: { batchesOutput?: boolean } = {}): void {
+  attach(socket: WebSocket, tcp: net.Socket, address: string, identity: UpgradeIdentity, { batchesOutput = false }: Partial<Pick<BrowserOptions, 'batchesOutput'>> = {}): void {
     if (this.link === null) {
       socket.close(CloseCode.serviceRestart, 'no instance keeps the fleet right now; reconnect');
       return;

@@ -11,8 +11,7 @@ import { securityHeaders } from '../http/security-headers.js';
 import { answerError } from '../http/errors.js';
 import { INIT_DEFLATE, settleDeflateOffer } from '../http/deflate-offer.js';
 import { WEBHOOK_BODY_LIMIT_BYTES } from '../desired/routes.js';
-import { WsQuery } from '../../protocol/http.js';
-import { asksForOutputBatches } from '../http/ws-route.js';
+import { asksForOutputBatches, WsQuery } from '../../protocol/http.js';
 import { Edge, NoLeaderError, UnansweredError, type LeaderReply } from './edge.js';
 import type { UpgradeIdentity } from './edge-links.js';
 

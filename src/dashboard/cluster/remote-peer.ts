@@ -2,14 +2,14 @@
 // goes over the link to that instance, which writes it to the socket (edge.ts). Keepalive and the
 // outbound byte cap are the holding instance's: it has the socket.
 import { ErrorCode, type ErrorCodeValue } from '../../protocol/constants.js';
-import { rejectBadFrame, type FanoutMember, type FlushFrames, type InitToSend, type PeerKind, type PeerLike, type PeerObserver } from '../hub/peer.js';
+import { NO_BROWSER, rejectBadFrame, type BrowserForms, type FanoutMember, type FlushFrames, type InitToSend, type PeerKind, type PeerLike, type PeerObserver } from '../hub/peer.js';
 import type { BusHeader } from './bus.js';
 
 /** The link to one instance's edge: messages in order, or false once it is down. */
 export interface EdgeChannel {
   readonly up: boolean;
   /** That instance's browsers as this one knows them (from `open` to `gone`), by the form of output they take. */
-  readonly browsers: { readonly plain: number; readonly batching: number };
+  readonly browsers: BrowserForms;
   send(header: BusHeader, body?: Buffer): boolean;
   /** An `init` for one browser; the instance starts passing the fan-out on to it after this. */
   sendInit(conn: string, body: Buffer): boolean;
@@ -17,6 +17,8 @@ export interface EdgeChannel {
 
 export class RemotePeer implements PeerLike {
   alive = true;
+  /** Its instance's relay stands for it in the fan-out. */
+  readonly browsers = NO_BROWSER;
   private closed = false;
   private readonly badFrameTimes: number[] = [];
 
@@ -98,6 +100,10 @@ export class RemotePeer implements PeerLike {
 export class FanoutRelay implements FanoutMember {
   constructor(private readonly link: EdgeChannel) {}
 
+  get browsers(): BrowserForms {
+    return this.link.browsers;
+  }
+
   get overCap(): boolean {
     return false;
   }
@@ -107,8 +113,9 @@ export class FanoutRelay implements FanoutMember {
   }
 
   /**
-   * The form each of the instance's browsers takes, once: both forms cross (each marked with the
-   * browsers it is for) only when that instance has browsers of both kinds and the flush batched output.
+   * The form each of the instance's browsers takes, once, marked with the browsers it is for; unmarked
+   * when every browser there takes the same bytes (both kinds, and the flush batched nothing). Both
+   * forms cross only to an instance that holds browsers of both kinds, for a flush that batched output.
    */
   writeFlush(frames: FlushFrames): void {
     const { plain: plainBrowsers, batching } = this.link.browsers;

@@ -8,18 +8,12 @@ import { foreignOrigin } from './origin.js';
 import { bearerOf, safeEqual } from '../auth/tokens.js';
 import { API_TOKEN_PREFIX, apiTokenSocketKey } from '../auth/api-tokens.js';
 import { settleDeflateOffer } from './deflate-offer.js';
-import { OUTPUT_BATCH_QUERY } from '../../protocol/constants.js';
-import { WsQuery } from '../../protocol/http.js';
+import { asksForOutputBatches, WsQuery } from '../../protocol/http.js';
 
 /** The header that lets a cluster instance's forwarded upgrade check into /internal/ws-auth. */
 export const INTERNAL_HEADER = 'x-nixfleet-internal';
 
 type PeerIdentity = { kind: 'agent'; agent: AgentIdentity } | { kind: 'browser'; credentialKey: string };
-
-/** The browser asked for `output_batch` messages (`/ws?output=batched`; WsQuery checked the value). */
-export function asksForOutputBatches(query: WsQuery): boolean {
-  return query[OUTPUT_BATCH_QUERY.name] === OUTPUT_BATCH_QUERY.value;
-}
 
 export function wsRoute(app: App, ctx: DashboardContext): void {
   const identities = new WeakMap<FastifyRequest, PeerIdentity>();

@@ -7,6 +7,7 @@ import { encodeTextFrames, lazyDeflatedFrame } from './frame-bytes.js';
 import type { DashboardMetrics } from '../metrics.js';
 import type { FanoutMember, FlushFrames, InitToSend, PeerLike } from './peer.js';
 import type { OutputLine } from '../../protocol/model.js';
+import { serialized, withOutputBatched, type Batched, type OutputBatch, type Queued } from './output-batches.js';
 import type { UnversionedBrowserMessage, VersionedBrowserMessage } from '../../protocol/browser.js';
 
 const VERSION_META_KEY = 'version';
@@ -40,15 +41,6 @@ export const BACKLOG_RECHECK_MS = 1_000;
 export const KEPT_INIT_CATCH_UP_SHARE = 0.25;
 export const KEPT_INIT_MAX_AGE_MS = 10_000;
 
-interface OutputBatch {
-  host_id: string;
-  command_id: string;
-  command: string;
-  lines: OutputLine[];
-}
-
-type Queued = { type: string; frame: Buffer; versioned: boolean } | OutputBatch;
-
 /** The last init built and the versioned messages published since (see KEPT_INIT_CATCH_UP_SHARE). */
 interface KeptInit {
   body: Buffer;
@@ -66,49 +58,6 @@ interface KeptInit {
 export const NO_FRAMES = Buffer.alloc(0);
 
 const tooOld = (kept: KeptInit): boolean => performance.now() - kept.builtAt > KEPT_INIT_MAX_AGE_MS;
-
-/** What an output message holds before its payload (and `}` after it): withOutputBatched takes the payload back out. */
-const OUTPUT_MESSAGE_HEAD = '{"type":"command_output","payload":';
-
-const serialized = (item: Queued): Buffer | string => ('frame' in item ? item.frame : `${OUTPUT_MESSAGE_HEAD}${JSON.stringify(item)}}`);
-
-/** The messages for browsers that take `output_batch`, and how many of them are batches of how many outputs. */
-interface Batched {
-  messages: readonly (Buffer | string)[];
-  batches: number;
-  /** Output messages that went into the batches. */
-  merged: number;
-}
-
-/**
- * Each run of two or more output messages with nothing between them becomes one `output_batch`, their
- * payloads in the same order. A state change between two runs stays between them. Without such a
- * run, `messages` itself.
- */
-function withOutputBatched(queue: readonly Queued[], messages: readonly (Buffer | string)[]): Batched {
-  const out: (Buffer | string)[] = [];
-  let run: string[] = [];
-  let batches = 0;
-  let merged = 0;
-  const endRun = () => {
-    if (run.length === 1) out.push(run[0] as string);
-    else if (run.length > 1) {
-      out.push(`{"type":"output_batch","payload":{"outputs":[${run.map((m) => m.slice(OUTPUT_MESSAGE_HEAD.length, -1)).join(',')}]}}`);
-      batches += 1;
-      merged += run.length;
-    }
-    run = [];
-  };
-  queue.forEach((item, i) => {
-    const message = messages[i] as Buffer | string;
-    if ('frame' in item) {
-      endRun();
-      out.push(message);
-    } else run.push(message as string);
-  });
-  endRun();
-  return { messages: batches > 0 ? out : messages, batches, merged };
-}
 
 export class Fanout {
   private version: number;
@@ -245,35 +194,40 @@ export class Fanout {
     const load = Math.min(1, (messages.length * this.browsers.size) / FLUSH_FULL_DELIVERIES);
     this.intervalMs = FLUSH_MIN_INTERVAL_MS + (FLUSH_MAX_INTERVAL_MS - FLUSH_MIN_INTERVAL_MS) * load;
     let overCap = false;
-    let batching = 0;
+    let plainBrowsers = 0;
+    let batchingBrowsers = 0;
     for (const browser of this.browsers) {
       if (!browser.acceptsMore()) {
         this.browsers.delete(browser);
         continue;
       }
-      if (browser.batchesOutput) batching += 1;
+      plainBrowsers += browser.browsers.plain;
+      batchingBrowsers += browser.browsers.batching;
       browser.writeFlush(frames);
       overCap ||= browser.overCap;
     }
-    this.countSent(queue, batching, encoded.batched);
+    this.countSent(queue, plainBrowsers, batchingBrowsers, encoded.batched);
     if (overCap && this.recheck === null) {
       this.recheck = setTimeout(() => this.checkBacklogs(), BACKLOG_RECHECK_MS);
       this.recheck.unref();
     }
   }
 
-  /** Messages sent, as each browser got them: a batching browser's merged output as its batches. */
-  private countSent(queue: readonly Queued[], batching: number, batched: Batched | undefined): void {
-    const members = this.browsers.size;
+  /**
+   * Messages sent, once per browser (those of other instances too), as each browser got them: a
+   * batching browser's merged output as its batches.
+   */
+  private countSent(queue: readonly Queued[], plainBrowsers: number, batchingBrowsers: number, batched: Batched | undefined): void {
+    const browsers = plainBrowsers + batchingBrowsers;
     let outputs = 0;
     for (const item of queue) {
-      if ('frame' in item) this.metrics.sent('browser', item.type, members);
+      if ('frame' in item) this.metrics.sent('browser', item.type, browsers);
       else outputs += 1;
     }
     const batches = batched?.batches ?? 0;
     const merged = batched?.merged ?? 0;
-    if (outputs > 0) this.metrics.sent('browser', 'command_output', outputs * members - merged * batching);
-    if (batches > 0) this.metrics.sent('browser', 'output_batch', batches * batching);
+    if (outputs > 0) this.metrics.sent('browser', 'command_output', outputs * browsers - merged * batchingBrowsers);
+    if (batches > 0) this.metrics.sent('browser', 'output_batch', batches * batchingBrowsers);
   }
 
   /**

@@ -43,8 +43,11 @@ export interface PeerLike {
    * relay that carries each flush to that instance once.
    */
   readonly relay?: FanoutMember;
-  /** Takes live output of several commands in one `output_batch` message. */
-  readonly batchesOutput?: boolean;
+  /**
+   * The browsers a flush written to it reaches, by the form they take: a browser's own socket is one;
+   * an agent, or a socket of another instance (its relay counts them), none.
+   */
+  readonly browsers: BrowserForms;
   acceptsMore(): boolean;
   /** Queues one flush of the fan-out, after `acceptsMore()` said yes. */
   writeFlush(frames: FlushFrames): void;
@@ -85,8 +88,19 @@ export interface FlushFrames {
   batched(): Buffer;
 }
 
+/** Browsers by the form of a flush they take: without and with `output_batch` messages. */
+export interface BrowserForms {
+  readonly plain: number;
+  readonly batching: number;
+}
+
+/** An agent's socket, or a socket of another instance (reached through its relay). */
+export const NO_BROWSER: BrowserForms = { plain: 0, batching: 0 };
+const PLAIN_BROWSER: BrowserForms = { plain: 1, batching: 0 };
+const BATCHING_BROWSER: BrowserForms = { plain: 0, batching: 1 };
+
 /** The part of a peer the fan-out writes to: a browser's socket, or the relay to another instance's browsers. */
-export type FanoutMember = Pick<PeerLike, 'acceptsMore' | 'writeFlush' | 'overCap' | 'batchesOutput'>;
+export type FanoutMember = Pick<PeerLike, 'acceptsMore' | 'writeFlush' | 'overCap' | 'browsers'>;
 
 /**
  * Answers a bad frame with `error` and counts it in `times` (the peer's own list); a peer that keeps
@@ -128,7 +142,9 @@ export class Peer implements PeerLike, KeptAlive {
    * `init` goes compressed. Nothing else does: the fan-out's frames are small and shared as they are.
    */
   private readonly takesDeflatedInit: boolean;
+  /** A browser that asked for `output_batch` messages. */
   readonly batchesOutput: boolean;
+  readonly browsers: BrowserForms;
 
   /**
    * `tcp` is the connection under `socket`. Messages sent one at a time go through `socket`; the
@@ -146,7 +162,8 @@ export class Peer implements PeerLike, KeptAlive {
     this.queueCapBytes = options.queueCapBytes;
     this.observer = options.observer;
     this.takesDeflatedInit = socket.extensions.includes('permessage-deflate');
-    this.batchesOutput = options.batchesOutput === true;
+    this.batchesOutput = options.kind === 'browser' && options.batchesOutput === true;
+    this.browsers = options.kind === 'agent' ? NO_BROWSER : this.batchesOutput ? BATCHING_BROWSER : PLAIN_BROWSER;
     socket.on('pong', () => {
       this.alive = true;
     });

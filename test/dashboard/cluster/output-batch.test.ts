@@ -41,34 +41,46 @@ test('browsers of a cluster get output batches when they ask, on the leader and 
   const browsers = [plainOnB, batchedOnB, batchedOnA];
 
   const batches = (browser: TestSocket) => browser.ofType('output_batch').length;
-  const lastOf = (round: number) => `${ids[1]} b2 ${round}`;
   let rounds = 0;
-  while (rounds < ROUNDS_AT_MOST && (batches(batchedOnB) === 0 || batches(batchedOnA) === 0)) {
-    const line = (seq: number, text: string) => [{ seq, stream: 'stdout', line: `${text} ${rounds}` }];
-    agents[0]?.send('output', { command_id: ids[0], lines: line(2 * rounds, 'a') });
-    agents[1]?.send('output', { command_id: ids[1], lines: line(2 * rounds, 'b') });
-    agents[0]?.send('output', { command_id: ids[0], lines: line(2 * rounds + 1, 'a2') });
-    agents[1]?.send('output', { command_id: ids[1], lines: line(2 * rounds + 1, 'b2') });
-    const round = rounds;
-    for (const browser of browsers) await browser.until(() => (linesRead(browser).includes(lastOf(round)) ? true : undefined), WAIT_MS, `round ${round}`);
-    rounds += 1;
-  }
-  assert.ok(batches(batchedOnB) > 0, `no output_batch on the follower in ${rounds} rounds`);
-  assert.ok(batches(batchedOnA) > 0, `no output_batch on the leader in ${rounds} rounds`);
+  /** Output of both commands, round after round, until each of `batching` has had a batch more; `reading` read each round. */
+  const streamUntilBatched = async (batching: TestSocket[], reading: TestSocket[]) => {
+    const before = batching.map(batches);
+    const pending = () => batching.some((browser, i) => batches(browser) === before[i]);
+    for (let tries = 0; tries < ROUNDS_AT_MOST && pending(); tries++, rounds++) {
+      const line = (seq: number, text: string) => [{ seq, stream: 'stdout', line: `${text} ${rounds}` }];
+      agents[0]?.send('output', { command_id: ids[0], lines: line(2 * rounds, 'a') });
+      agents[1]?.send('output', { command_id: ids[1], lines: line(2 * rounds, 'b') });
+      agents[0]?.send('output', { command_id: ids[0], lines: line(2 * rounds + 1, 'a2') });
+      agents[1]?.send('output', { command_id: ids[1], lines: line(2 * rounds + 1, 'b2') });
+      const last = `${ids[1]} b2 ${rounds}`;
+      for (const browser of reading) await browser.until(() => (linesRead(browser).includes(last) ? true : undefined), WAIT_MS, `round ${rounds}`);
+    }
+    assert.ok(!pending(), `no output_batch for some browser in ${ROUNDS_AT_MOST} rounds`);
+  };
+  /** The same lines in the same order for each, whichever form carried them: every line once. */
+  const assertSameLines = (expected: string[], others: TestSocket[]) => {
+    assert.equal(expected.length, 4 * rounds);
+    for (const [i, id] of ids.entries()) assert.equal(expected.filter((entry) => entry.startsWith(`${id} `)).length, 2 * rounds, `${hosts[i]}: every line once`);
+    for (const browser of others) assert.deepEqual(linesRead(browser), expected);
+  };
+
+  await streamUntilBatched([batchedOnB, batchedOnA], browsers);
   assert.equal(batches(plainOnB), 0, 'the browser that did not ask gets command_output only, next to one that did');
   for (const browser of [batchedOnA, batchedOnB]) for (const batch of browser.ofType('output_batch')) assert.ok((batch.payload.outputs as unknown[]).length >= 2);
+  assertSameLines(linesRead(plainOnB), [batchedOnB, batchedOnA]);
 
-  // The same lines in the same order for each, whichever form carried them.
-  const expected = linesRead(plainOnB);
-  assert.equal(expected.length, 4 * rounds);
-  for (const [i, id] of ids.entries()) {
-    const ofCommand = expected.filter((entry) => entry.startsWith(`${id} `));
-    assert.equal(ofCommand.length, 2 * rounds, `${hosts[i]}: every line once`);
-  }
-  assert.deepEqual(linesRead(batchedOnB), expected);
-  assert.deepEqual(linesRead(batchedOnA), expected);
+  // Without the plain browser the follower is sent one form; the one left still reads every line once.
+  await plainOnB.close();
+  await streamUntilBatched([batchedOnB], [batchedOnB, batchedOnA]);
+  assertSameLines(linesRead(batchedOnA), [batchedOnB]);
+
+  // The leader counts what its browsers and the follower's were sent, batches as batches.
+  const metrics = await (await fetch(`${a.url}/metrics`, { headers: { cookie: session.cookie } })).text();
+  const series = 'nixfleet_messages_sent_total{peer="browser",type="output_batch"} ';
+  const counted = Number(metrics.split('\n').find((l) => l.startsWith(series))?.slice(series.length) ?? 0);
+  assert.equal(counted, batches(batchedOnA) + batches(batchedOnB));
 
   // A follower checks the query as a single dashboard does.
   assert.equal(await upgradeStatus(`${b.wsUrl}?output=bogus`, { cookie: session.cookie }), 400);
-  await Promise.all([...agents.map((agent) => agent.close()), ...browsers.map((browser) => browser.close())]);
+  await Promise.all([...agents.map((agent) => agent.close()), batchedOnA.close(), batchedOnB.close()]);
 });
