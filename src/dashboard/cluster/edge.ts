@@ -61,8 +61,6 @@ interface LocalSocket {
   peer: Peer;
   kind: PeerKind;
   identity: UpgradeIdentity;
-  /** Has had `init` on the current link: the fan-out reaches it. */
-  joined: boolean;
 }
 
 /** The peers of the sockets this instance holds, for its keepalive. */
@@ -99,6 +97,11 @@ export class Edge {
   private recheck: NodeJS.Timeout | null = null;
   /** Browsers among `sockets`. */
   private browsers = 0;
+  /**
+   * The browsers that have had `init` on the current link: the fan-out reaches them. Kept apart so
+   * that a flush does not walk the agents' sockets (thousands on an instance that holds a fleet's).
+   */
+  private readonly joined = new Set<LocalSocket>();
   /** Reused while the leader sends the same bytes to pages of later turns; let go with no browser here. */
   private readonly lastInit = new LastInit();
   private stopped = false;
@@ -200,7 +203,7 @@ export class Edge {
       const socket = typeof conn === 'string' ? this.sockets.get(conn) : undefined;
       if (!socket) continue;
       if (init === null) socket.peer.send(body);
-      else if (socket.peer.sendInit(init)) socket.joined = true;
+      else if (socket.peer.sendInit(init)) this.joined.add(socket);
     }
   }
 
@@ -210,8 +213,8 @@ export class Edge {
    */
   private fanOut(frames: Buffer, form: 'plain' | 'batched' | null): void {
     let overCap = false;
-    for (const each of this.sockets.values()) {
-      if (!each.joined || (form !== null && each.peer.batchesOutput !== (form === 'batched')) || !each.peer.acceptsMore()) continue;
+    for (const each of this.joined) {
+      if ((form !== null && each.peer.batchesOutput !== (form === 'batched')) || !each.peer.acceptsMore()) continue;
       each.peer.writeEncoded(frames);
       overCap ||= each.peer.overCap;
     }
@@ -219,7 +222,7 @@ export class Edge {
     if (overCap && this.recheck === null) {
       this.recheck = setTimeout(() => {
         this.recheck = null;
-        for (const each of this.sockets.values()) if (each.joined) each.peer.acceptsMore();
+        for (const each of this.joined) each.peer.acceptsMore();
       }, BACKLOG_RECHECK_MS);
       this.recheck.unref();
     }
@@ -257,7 +260,7 @@ export class Edge {
     const queueCapBytes = kind === 'agent' ? this.limits.agentQueueBytes : this.limits.browserQueueBytes;
     const peer = new Peer(socket, tcp, { kind, address, queueCapBytes, observer: this.counters, batchesOutput: kind === 'browser' && batchesOutput });
     const conn = String((this.nextConn += 1));
-    const local: LocalSocket = { peer, kind, identity, joined: false };
+    const local: LocalSocket = { peer, kind, identity };
     this.sockets.set(conn, local);
     if (kind === 'browser') this.browsers += 1;
     socket.on('message', (data: Buffer, isBinary: boolean) => {
@@ -271,14 +274,15 @@ export class Edge {
     socket.on('close', () => {
       if (this.sockets.get(conn) !== local) return;
       this.sockets.delete(conn);
-      if (kind === 'browser') this.browserGone();
+      if (kind === 'browser') this.browserGone(local);
       this.toLeader({ t: 'gone', conn });
     });
     this.open(conn, local);
   }
 
   /** As the fan-out lets its kept init go when no browser is left, so does this instance. */
-  private browserGone(): void {
+  private browserGone(local: LocalSocket): void {
+    this.joined.delete(local);
     this.browsers -= 1;
     if (this.browsers === 0) this.lastInit.clear();
   }
@@ -317,8 +321,8 @@ export class Edge {
       waiting.reject(new UnansweredError(`the link to the instance that keeps the fleet ended: ${why}`));
     }
     this.pending.clear();
+    this.joined.clear();
     for (const [conn, local] of [...this.sockets]) {
-      local.joined = false;
       if (local.kind !== 'agent') continue;
       // Its frames have nowhere to go: it reconnects (to any instance) and resends what was not acknowledged.
       this.sockets.delete(conn);
