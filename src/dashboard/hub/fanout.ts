@@ -5,9 +5,9 @@
 import type { Store } from '../store/store.js';
 import { encodeTextFrames, lazyDeflatedFrame } from './frame-bytes.js';
 import type { DashboardMetrics } from '../metrics.js';
-import type { FanoutMember, FlushFrames, InitToSend, PeerLike } from './peer.js';
+import type { FanoutMember, InitToSend, PeerLike } from './peer.js';
 import type { OutputLine } from '../../protocol/model.js';
-import { serialized, withOutputBatched, type Batched, type OutputBatch, type Queued } from './output-batches.js';
+import { EncodedFlush, serialized, type Batched, type OutputBatch, type Queued } from './output-batches.js';
 import type { UnversionedBrowserMessage, VersionedBrowserMessage } from '../../protocol/browser.js';
 
 const VERSION_META_KEY = 'version';
@@ -177,20 +177,8 @@ export class Fanout {
     }
     const messages = queue.map(serialized);
     this.keepForCatchUp(queue, messages);
-    // Encoded once for all the browsers that take them, each form only if one does, and once for
-    // both when nothing was batched.
-    const encoded: { plain?: Buffer; batched?: Batched & { frames: Buffer } } = {};
-    const plain = (): Buffer => (encoded.plain ??= encodeTextFrames(messages));
-    const frames: FlushFrames = {
-      plain,
-      batched: () => {
-        if (!encoded.batched) {
-          const form = withOutputBatched(queue, messages);
-          encoded.batched = { ...form, frames: form.batches === 0 ? plain() : encodeTextFrames(form.messages) };
-        }
-        return encoded.batched.frames;
-      },
-    };
+    // Encoded once for all the browsers that take them, each form only if one does.
+    const frames = new EncodedFlush(queue, messages);
     const load = Math.min(1, (messages.length * this.browsers.size) / FLUSH_FULL_DELIVERIES);
     this.intervalMs = FLUSH_MIN_INTERVAL_MS + (FLUSH_MAX_INTERVAL_MS - FLUSH_MIN_INTERVAL_MS) * load;
     let overCap = false;
@@ -206,7 +194,7 @@ export class Fanout {
       browser.writeFlush(frames);
       overCap ||= browser.overCap;
     }
-    this.countSent(queue, plainBrowsers, batchingBrowsers, encoded.batched);
+    this.countSent(queue, plainBrowsers, batchingBrowsers, frames.batchedForm);
     if (overCap && this.recheck === null) {
       this.recheck = setTimeout(() => this.checkBacklogs(), BACKLOG_RECHECK_MS);
       this.recheck.unref();
@@ -217,7 +205,7 @@ export class Fanout {
    * Messages sent, once per browser (those of other instances too), as each browser got them: a
    * batching browser's merged output as its batches.
    */
-  private countSent(queue: readonly Queued[], plainBrowsers: number, batchingBrowsers: number, batched: Batched | undefined): void {
+  private countSent(queue: readonly Queued[], plainBrowsers: number, batchingBrowsers: number, batched: Batched | null): void {
     const browsers = plainBrowsers + batchingBrowsers;
     let outputs = 0;
     for (const item of queue) {

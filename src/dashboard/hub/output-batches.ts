@@ -1,6 +1,8 @@
-// What the fan-out queues for one flush, serialized once, and the same messages for browsers that take
-// `output_batch` (OUTPUT_BATCH_QUERY): runs of several commands' output merged into one message.
+// What the fan-out queues for one flush, serialized once; the same messages for browsers that take
+// `output_batch` (OUTPUT_BATCH_QUERY), runs of several commands' output merged into one; and both as frames.
 import type { OutputLine } from '../../protocol/model.js';
+import { encodeTextFrames } from './frame-bytes.js';
+import type { FlushFrames } from './peer.js';
 
 /** One command's lines gathered until the next flush: a `command_output` payload. */
 export interface OutputBatch {
@@ -54,4 +56,28 @@ export function withOutputBatched(queue: readonly Queued[], messages: readonly (
   });
   endRun();
   return { messages: batches > 0 ? out : messages, batches, merged };
+}
+
+/** One flush's frames in both forms, each encoded on first use, and once for both when nothing was batched. */
+export class EncodedFlush implements FlushFrames {
+  private plainFrames: Buffer | null = null;
+  /** The batched form, once a browser took it. */
+  batchedForm: (Batched & { frames: Buffer }) | null = null;
+
+  constructor(
+    private readonly queue: readonly Queued[],
+    private readonly messages: readonly (Buffer | string)[],
+  ) {}
+
+  plain(): Buffer {
+    return (this.plainFrames ??= encodeTextFrames(this.messages));
+  }
+
+  batched(): Buffer {
+    if (this.batchedForm === null) {
+      const form = withOutputBatched(this.queue, this.messages);
+      this.batchedForm = { ...form, frames: form.batches === 0 ? this.plain() : encodeTextFrames(form.messages) };
+    }
+    return this.batchedForm.frames;
+  }
 }
