@@ -69,6 +69,9 @@ test('a browser asking for output batches with any value but "batched": 400 afte
   assert.equal(await upgradeStatus(`${t.wsUrl}?output=bogus`, { cookie: session.cookie }), 400);
   assert.equal(await upgradeStatus(`${t.wsUrl}?output=batched&output=batched`, { cookie: session.cookie }), 400);
   assert.equal(await upgradeStatus(`${t.wsUrl}?output=bogus`, {}), 401);
+  // An agent's socket ignores the question, and is held to the same check.
+  assert.equal(await upgradeStatus(`${t.wsUrl}?output=batched`, { authorization: `Bearer ${TEST_AGENT_TOKEN}` }), 101);
+  assert.equal(await upgradeStatus(`${t.wsUrl}?output=bogus`, { authorization: `Bearer ${TEST_AGENT_TOKEN}` }), 400);
   // Other parameters are no business of the socket's and are let through.
   assert.equal(await upgradeStatus(`${t.wsUrl}?tab=2`, { cookie: session.cookie }), 101);
 });
