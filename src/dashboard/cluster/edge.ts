@@ -258,7 +258,7 @@ export class Edge {
     }
     const kind = identity.kind;
     const queueCapBytes = kind === 'agent' ? this.limits.agentQueueBytes : this.limits.browserQueueBytes;
-    const peer = new Peer(socket, tcp, { kind, address, queueCapBytes, observer: this.counters, batchesOutput: kind === 'browser' && batchesOutput });
+    const peer = new Peer(socket, tcp, { kind, address, queueCapBytes, observer: this.counters, batchesOutput });
     const conn = String((this.nextConn += 1));
     const local: LocalSocket = { peer, kind, identity };
     this.sockets.set(conn, local);
@@ -352,6 +352,7 @@ export class Edge {
       if (this.leaderlessSince !== null && now - this.leaderlessSince > LEADER_SILENCE_MS && this.sockets.size > 0) {
         for (const local of this.sockets.values()) local.peer.close(CloseCode.serviceRestart, 'no instance keeps the fleet right now; reconnect');
         this.sockets.clear();
+        this.joined.clear();
         this.browsers = 0;
       }
       return;

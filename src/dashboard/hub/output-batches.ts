@@ -33,7 +33,7 @@ export interface Batched {
  * payloads in the same order. A state change between two runs stays between them. Without such a
  * run, `messages` itself. `messages` are `queue` serialized.
  */
-export function withOutputBatched(queue: readonly Queued[], messages: readonly (Buffer | string)[]): Batched {
+function withOutputBatched(queue: readonly Queued[], messages: readonly (Buffer | string)[]): Batched {
   const out: (Buffer | string)[] = [];
   let run: string[] = [];
   let batches = 0;
@@ -61,8 +61,7 @@ export function withOutputBatched(queue: readonly Queued[], messages: readonly (
 /** One flush's frames in both forms, each encoded on first use, and once for both when nothing was batched. */
 export class EncodedFlush implements FlushFrames {
   private plainFrames: Buffer | null = null;
-  /** The batched form, once a browser took it. */
-  batchedForm: (Batched & { frames: Buffer }) | null = null;
+  private batchedFrames: { form: Batched; frames: Buffer } | null = null;
 
   constructor(
     private readonly queue: readonly Queued[],
@@ -74,10 +73,15 @@ export class EncodedFlush implements FlushFrames {
   }
 
   batched(): Buffer {
-    if (this.batchedForm === null) {
+    if (this.batchedFrames === null) {
       const form = withOutputBatched(this.queue, this.messages);
-      this.batchedForm = { ...form, frames: form.batches === 0 ? this.plain() : encodeTextFrames(form.messages) };
+      this.batchedFrames = { form, frames: form.batches === 0 ? this.plain() : encodeTextFrames(form.messages) };
     }
-    return this.batchedForm.frames;
+    return this.batchedFrames.frames;
+  }
+
+  /** What the batched form merged, once a browser took it (null before). */
+  get batchedForm(): Batched | null {
+    return this.batchedFrames?.form ?? null;
   }
 }
