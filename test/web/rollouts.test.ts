@@ -227,6 +227,35 @@ test('pause holds new hosts back and resume lets them go; cancel asks first; a h
   assert.deepEqual(watched.errors, []);
 });
 
+test('the dialog keeps every change made within one frame: three numbers typed at once, two steps added at once', async () => {
+  const { page } = watched;
+  for (const name of ['frame-a', 'frame-b', 'frame-c']) await agent(name, { tags: ['frame'] });
+  const dialog = await startTagRollout(page, 'frame', 3);
+  // Changes made within one task (a script filling the form) are drawn together: each must build on
+  // the one before, not on what was last drawn.
+  await page.evaluate(`(() => {
+    for (const [name, value] of [['canary', '1'], ['batch_size', '2'], ['max_failures', '1']]) {
+      const input = document.querySelector('dialog.rollout-form input[name="' + name + '"]');
+      input.value = value;
+      input.dispatchEvent(new Event('input', { bubbles: true }));
+    }
+  })()`);
+  await expectText(dialog.locator('.plan-strategy'), '3 hosts: 1 canary, then batches of 2, halt after 2 failures, skip offline hosts');
+  await dialog.getByLabel('Steps').selectOption('custom');
+  await dialog.getByRole('button', { name: 'Add step' }).waitFor();
+  await page.evaluate(`(() => {
+    const add = [...document.querySelectorAll('dialog.rollout-form button')].find((b) => b.textContent === 'Add step');
+    add.click();
+    add.click();
+  })()`);
+  await expectText(dialog.locator('.plan-steps'), 'Each host runs refresh-all, then test, then test; a host that fails a step is skipped for the rest.');
+  assert.deepEqual(await Promise.all((await dialog.locator('.steps-editor select').all()).map((select) => select.inputValue())), ['refresh-all', 'test', 'test']);
+  await dialog.getByRole('button', { name: 'Cancel', exact: true }).click();
+  await dialog.waitFor({ state: 'hidden' });
+  await page.getByLabel('Filter hosts by tag').selectOption('');
+  assert.deepEqual(watched.errors, []);
+});
+
 test('more rollouts than init carries: the list shows the recent ones, "Show older rollouts" reads the rest, and any can be opened', async () => {
   const { page } = watched;
   const socket = await agent('older-host');

@@ -52,7 +52,7 @@ export function initialFields(target: RolloutTarget): RolloutFields {
   };
 }
 
-export function stepsOf(fields: RolloutFields): readonly CommandName[] {
+export function stepsOf(fields: Pick<RolloutFields, 'preset' | 'steps'>): readonly CommandName[] {
   return fields.preset === 'custom' ? fields.steps : ROLLOUT_PRESETS[fields.preset];
 }
 

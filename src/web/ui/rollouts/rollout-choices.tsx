@@ -1,6 +1,5 @@
 // The parts of the "Rollout…" form: the target (with the hosts it names now), the steps, the
 // strategy, and the plan in words. Each draws what the form holds and reports a change.
-import type { CommandName } from '../../../protocol/constants.js';
 import type { OfflinePolicy, RolloutPreset } from '../../../protocol/rollout.js';
 import {
   isBehind,
@@ -28,8 +27,17 @@ export interface TypedNumbers {
   maxFailures: string;
 }
 
-/** A change of the form: any of its fields, or the numbers as typed. */
-type FormChange = Partial<Omit<RolloutFields, keyof TypedNumbers>> & { typed?: TypedNumbers };
+/** The form's choices other than the numbers as typed. */
+type Chosen = Omit<RolloutFields, keyof TypedNumbers>;
+
+/** A change of the form: any of its fields, or some of the numbers as typed. */
+type FormChange = Partial<Chosen> & { typed?: Partial<TypedNumbers> };
+
+/**
+ * A change, or one made from the form as it is when the change applies: two changes within one task
+ * are drawn together, and each must build on the other, not on what was last drawn.
+ */
+export type FormEdit = FormChange | ((current: Chosen) => FormChange);
 
 interface TargetChoiceProps {
   target: RolloutTarget;
@@ -89,9 +97,10 @@ export function TargetChoice({ target, selection, tags, hostIds, onChange }: Tar
   );
 }
 
-export function StepsChoice({ fields, onChange }: { fields: RolloutFields; onChange(change: FormChange): void }) {
+export function StepsChoice({ fields, onChange }: { fields: RolloutFields; onChange(edit: FormEdit): void }) {
   // Custom starts from the steps shown, so a preset can be adapted.
-  const choose = (value: string) => onChange(value === 'custom' ? { preset: 'custom', steps: [...stepsOf(fields)] } : { preset: value as RolloutPreset });
+  const choose = (value: string) =>
+    onChange(value === 'custom' ? (current) => ({ preset: 'custom', steps: [...stepsOf(current)] }) : { preset: value as RolloutPreset });
   return (
     <>
       <label>
@@ -105,7 +114,7 @@ export function StepsChoice({ fields, onChange }: { fields: RolloutFields; onCha
           <option value="custom">Custom steps…</option>
         </select>
       </label>
-      {fields.preset === 'custom' && <StepsEditor steps={fields.steps} onChange={(steps: CommandName[]) => onChange({ steps })} />}
+      {fields.preset === 'custom' && <StepsEditor steps={fields.steps} onEdit={(edit) => onChange((current) => ({ steps: edit(current.steps) }))} />}
     </>
   );
 }
@@ -114,11 +123,11 @@ interface StrategyChoiceProps {
   fields: RolloutFields;
   typed: TypedNumbers;
   problem: FieldProblem | null;
-  onChange(change: FormChange): void;
+  onChange(edit: FormEdit): void;
 }
 
 export function StrategyChoice({ fields, typed, problem, onChange }: StrategyChoiceProps) {
-  const number = (key: keyof TypedNumbers) => (text: string) => onChange({ typed: { ...typed, [key]: text } });
+  const number = (key: keyof TypedNumbers) => (text: string) => onChange({ typed: { [key]: text } });
   const setOffline = (offline: OfflinePolicy) => onChange({ offline });
   return (
     <>

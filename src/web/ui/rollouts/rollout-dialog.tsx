@@ -8,7 +8,7 @@ import { createRolloutBody, fieldsProblem, initialFields, plural, targetHosts, t
 import type { RolloutDialog as RolloutDialogState } from '../../state/rollout-runner.js';
 import { useApp, useObservable } from '../hooks.js';
 import { useModal } from '../modal.js';
-import { PlanPreview, StepsChoice, StrategyChoice, TargetChoice, type TypedNumbers } from './rollout-choices.js';
+import { PlanPreview, StepsChoice, StrategyChoice, TargetChoice, type FormEdit, type TypedNumbers } from './rollout-choices.js';
 
 export function RolloutDialog() {
   const { rolloutRunner } = useApp();
@@ -42,7 +42,13 @@ function RolloutForm({ dialog }: { dialog: RolloutDialogState }) {
   // How many hosts a tag or "behind" names follows the fleet while the dialog is open.
   useObservable(fleet);
   const [choice, setChoice] = useState(() => initialChoice(dialog));
-  const set = (change: Partial<Choice>) => setChoice((previous) => ({ ...previous, ...change }));
+  // Applied to the choice as it is by then: changes made within one task (a script filling the form)
+  // are drawn together, and each must build on the one before, not on what was last drawn.
+  const set = (edit: FormEdit) =>
+    setChoice((previous) => {
+      const change = typeof edit === 'function' ? edit(previous) : edit;
+      return { ...previous, ...change, typed: { ...previous.typed, ...change.typed } };
+    });
 
   const fields = fieldsOf(choice);
   const hostIds = targetHosts(fields.target, fleet.hosts.values());

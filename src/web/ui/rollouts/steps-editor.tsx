@@ -1,20 +1,25 @@
 // A rollout's own list of steps, in order: each a command (any but stop), moved up or removed; new
-// steps are added at the end.
+// steps are added at the end. Each change is an edit of the list as it is when it applies, so two
+// clicks within one task both count.
 import type { CommandName } from '../../../protocol/constants.js';
 import { MAX_STEPS, STEP_COMMANDS } from '../../state/rollout-plan.js';
 
 /** What "Add step" adds: the step most lists end with. */
 const ADDED_STEP: CommandName = 'test';
 
-export function StepsEditor({ steps, onChange }: { steps: readonly CommandName[]; onChange(steps: CommandName[]): void }) {
-  const replace = (index: number, command: CommandName) => onChange(steps.map((step, i) => (i === index ? command : step)));
-  const remove = (index: number) => onChange(steps.filter((_, i) => i !== index));
-  const moveUp = (index: number) => {
-    const next = [...steps];
-    const [step] = next.splice(index, 1);
-    if (step !== undefined) next.splice(index - 1, 0, step);
-    onChange(next);
-  };
+type StepsEdit = (steps: readonly CommandName[]) => CommandName[];
+
+export function StepsEditor({ steps, onEdit }: { steps: readonly CommandName[]; onEdit(edit: StepsEdit): void }) {
+  const replace = (index: number, command: CommandName) => onEdit((current) => current.map((step, i) => (i === index ? command : step)));
+  const remove = (index: number) => onEdit((current) => current.filter((_, i) => i !== index));
+  const moveUp = (index: number) =>
+    onEdit((current) => {
+      const next = [...current];
+      const [step] = next.splice(index, 1);
+      if (step !== undefined) next.splice(index - 1, 0, step);
+      return next;
+    });
+  const add = () => onEdit((current) => (current.length >= MAX_STEPS ? [...current] : [...current, ADDED_STEP]));
   return (
     <div class="steps-editor">
       <ol>
@@ -36,7 +41,7 @@ export function StepsEditor({ steps, onChange }: { steps: readonly CommandName[]
           </li>
         ))}
       </ol>
-      <button type="button" disabled={steps.length >= MAX_STEPS} onClick={() => onChange([...steps, ADDED_STEP])}>
+      <button type="button" disabled={steps.length >= MAX_STEPS} onClick={add}>
         Add step
       </button>
     </div>
