@@ -1,12 +1,11 @@
 // The dashboard's web client: builds the state, draws the page into #app and connects to /ws.
-import { options, render } from 'preact';
+import { render } from 'preact';
 import { createAppState } from './state/app-state.js';
 import { App } from './ui/app.js';
+import { drawOncePerFrame } from './ui/draw-timing.js';
 import { AppContext } from './ui/hooks.js';
 
-// Changes come in bursts (a heartbeat from every host, thousands of output lines a second);
-// drawing at most once per frame keeps that cheap, and a hidden tab draws nothing until it is shown.
-options.debounceRendering = (flush) => requestAnimationFrame(flush);
+drawOncePerFrame();
 
 const root = document.getElementById('app');
 const csrfToken = document.querySelector<HTMLMetaElement>('meta[name="csrf-token"]')?.content ?? '';

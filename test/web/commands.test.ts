@@ -131,7 +131,7 @@ test('the hosts of a selection get a command together, each in a tab of its own'
 
   await bulk.getByRole('button', { name: 'Rollback' }).click();
   const dialog = page.getByRole('dialog');
-  // The dialog is drawn on the next frame; its list is read once it is there.
+  // Its list is read once it is there.
   await dialog.getByRole('heading', { name: 'Rollback on 2 hosts?' }).waitFor();
   assert.deepEqual(await dialog.locator('li').allTextContents(), ['bulk-1', 'bulk-2']);
   await dialog.getByRole('button', { name: 'Cancel' }).click();

@@ -156,3 +156,38 @@ test('a name in use is refused in the form; on a phone in dark mode the panel fi
   assert.deepEqual(phone.errors, []);
   await phone.close();
 });
+
+test('a name typed while a token is being made stays in the form for the next one', async () => {
+  const { page } = watched;
+  // The dashboard's answer is held back until the admin has typed the next name.
+  let sent!: () => void;
+  const posted = new Promise<void>((resolve) => (sent = resolve));
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  await page.route('**/api/tokens', async (route) => {
+    if (route.request().method() === 'POST') {
+      sent();
+      await held;
+    }
+    await route.continue();
+  });
+  try {
+    await page.getByRole('button', { name: 'API tokens' }).click();
+    const panel = page.getByRole('dialog', { name: 'API tokens' });
+    await panel.getByLabel('Name').fill('first-script');
+    await panel.getByLabel('Name').press('Enter');
+    await posted;
+    await panel.getByLabel('Name').fill('second-script');
+    release();
+    await panel.locator('.token-secret').waitFor();
+    await panel.getByRole('rowheader', { name: 'first-script' }).waitFor();
+    assert.equal(await panel.getByLabel('Name').inputValue(), 'second-script', 'the name typed meanwhile is kept');
+    await panel.locator('.token-secret').getByRole('button', { name: 'I have copied it' }).click();
+    await panel.getByRole('button', { name: 'Close' }).click();
+    await panel.waitFor({ state: 'hidden' });
+  } finally {
+    release();
+    await page.unroute('**/api/tokens');
+  }
+  assert.deepEqual(watched.errors, []);
+});

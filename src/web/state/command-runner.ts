@@ -43,10 +43,15 @@ export class CommandRunner {
     else void this.run(action, hostIds, false);
   }
 
-  confirm(): void {
+  /**
+   * The admin's yes to `answered`, the question they saw. Another question may have come since (a
+   * confirmed command a host refused, offered the queue) and not be drawn yet: it is not answered.
+   */
+  confirm(answered: PendingAction): void {
     const pending = this.pending.value;
+    if (pending !== answered) return;
     this.pending.set(null);
-    if (pending) void this.run(pending.action, pending.hostIds, pending.kind === 'queue');
+    void this.run(pending.action, pending.hostIds, pending.kind === 'queue');
   }
 
   cancel(): void {

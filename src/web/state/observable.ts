@@ -1,5 +1,5 @@
 // The one way state reaches the screen: a store changes, tells its subscribers, and the components
-// that read it render again on the next frame (see main.tsx, which batches renders per frame).
+// that read it render again on the next frame (see ui/draw-timing.ts, which batches renders per frame).
 export type Listener = () => void;
 
 export class Observable {

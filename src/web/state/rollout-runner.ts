@@ -39,8 +39,8 @@ export class RolloutRunner {
   readonly chosen = new Cell<string | null>(null);
   /** The rollout whose cancelling waits for the admin's confirmation. */
   readonly cancelling = new Cell<string | null>(null);
-  /** The rollout with a pause, resume or cancel on its way (its buttons wait). */
-  readonly busy = new Cell<string | null>(null);
+  /** The rollouts with a pause, resume or cancel on its way (their buttons wait). */
+  readonly busy = new Cell<ReadonlySet<string>>(new Set());
   readonly older = new Cell<OlderRollouts>('idle');
 
   constructor(
@@ -95,10 +95,12 @@ export class RolloutRunner {
   }
 
   async change(rolloutId: string, change: RolloutChangeName): Promise<void> {
-    if (this.busy.value === rolloutId) return;
-    this.busy.set(rolloutId);
+    if (this.busy.value.has(rolloutId)) return;
+    this.busy.set(new Set(this.busy.value).add(rolloutId));
     const outcome = await attempt(() => this.api.changeRollout(rolloutId, change));
-    this.busy.set(null);
+    const busy = new Set(this.busy.value);
+    busy.delete(rolloutId);
+    this.busy.set(busy);
     if (outcome.ok) this.records.merge(outcome.rollout);
     else this.notices.add('error', `${CHANGE_WORDS[change]} the rollout failed: ${outcome.message}`);
   }

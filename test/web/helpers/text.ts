@@ -1,5 +1,5 @@
-// Waiting for what the page says. The page draws once per frame, so a text read right after a click
-// or a keystroke may be the frame before; these wait for the text, then compare it for a clear diff.
+// Waiting for what the page says. The page draws the dashboard's news once per frame, so a text read
+// right after it may be the frame before; these wait for the text, then compare it for a clear diff.
 import assert from 'node:assert/strict';
 import type { Locator } from 'playwright-core';
 import { until, UI_WAIT_MS } from './browser.js';

@@ -29,11 +29,17 @@ function setUp(answer: (hostId: string, command: string, queue: boolean) => Disp
   const settled = () => new Promise((resolve) => setTimeout(resolve, 0));
   /** Read through a call, so the compiler does not keep what it inferred before the runner acted. */
   const pending = (): PendingAction | null => runner.pending.value;
-  return { runner, sent, cancelled, notices, opened, settled, pending };
+  /** The admin's yes to the question pending now. */
+  const yes = () => {
+    const shown = pending();
+    assert.ok(shown, 'a question is pending');
+    runner.confirm(shown);
+  };
+  return { runner, sent, cancelled, notices, opened, settled, pending, yes };
 }
 
 test('an offline host is offered the queue; accepting sends the command again with queue: true', async () => {
-  const { runner, sent, notices, settled, pending } = setUp((hostId, _name, queue) =>
+  const { runner, sent, notices, settled, pending, yes } = setUp((hostId, _name, queue) =>
     queue ? { ok: true, commandId: `q-${hostId}` } : refusal('host_offline', `${hostId} cannot take commands: offline`),
   );
   runner.request(hostAction('pull'), ['web-01']);
@@ -42,7 +48,7 @@ test('an offline host is offered the queue; accepting sends the command again wi
   assert.equal(offer?.kind, 'queue');
   assert.deepEqual(offer?.kind === 'queue' && offer.reasons, ['web-01 cannot take commands: offline']);
   assert.deepEqual(notices, [], 'no error while the admin is asked');
-  runner.confirm();
+  yes();
   await settled();
   assert.deepEqual(sent, [
     { hostId: 'web-01', command: 'pull', queue: false },
@@ -53,13 +59,13 @@ test('an offline host is offered the queue; accepting sends the command again wi
 });
 
 test('a disruptive command is confirmed first, then offered the queue for the hosts that cannot take it; the others run', async () => {
-  const { runner, sent, opened, settled, pending } = setUp((hostId, _name, queue) =>
+  const { runner, sent, opened, settled, pending, yes } = setUp((hostId, _name, queue) =>
     hostId === 'busy' && !queue ? refusal('host_busy', 'busy is busy with switch') : { ok: true, commandId: `c-${hostId}` },
   );
   runner.request(hostAction('reboot'), ['idle', 'busy']);
   assert.equal(pending()?.kind, 'confirm');
   assert.equal(sent.length, 0, 'nothing goes before the confirmation');
-  runner.confirm();
+  yes();
   await settled();
   assert.deepEqual(opened, ['c-idle']);
   const offer = pending();
@@ -70,10 +76,29 @@ test('a disruptive command is confirmed first, then offered the queue for the ho
   assert.equal(sent.length, 2, 'declining the queue sends nothing more');
 });
 
+test('a yes to a question no longer pending answers nothing: the question that came since waits for its own', async () => {
+  const { runner, sent, settled, pending } = setUp((hostId, _name, queue) => (queue ? { ok: true, commandId: 'q' } : refusal('host_busy', `${hostId} is busy with switch`)));
+  runner.request(hostAction('reboot'), ['busy']);
+  const asked = pending();
+  assert.ok(asked?.kind === 'confirm');
+  runner.confirm(asked);
+  await settled();
+  const offer = pending();
+  assert.ok(offer?.kind === 'queue', 'the host refused: the queue is offered');
+  // A second click on the first question's button, before the page drew the second question.
+  runner.confirm(asked);
+  await settled();
+  assert.deepEqual(sent, [{ hostId: 'busy', command: 'reboot', queue: false }], 'nothing was queued unseen');
+  assert.equal(pending(), offer);
+  runner.confirm(offer);
+  await settled();
+  assert.deepEqual(sent.at(-1), { hostId: 'busy', command: 'reboot', queue: true });
+});
+
 test('a stop is never offered the queue, and other refusals say why', async () => {
-  const { runner, notices, settled, pending } = setUp((hostId) => refusal(hostId === 'gone' ? 'unknown_host' : 'host_offline', `no ${hostId}`));
+  const { runner, notices, settled, pending, yes } = setUp((hostId) => refusal(hostId === 'gone' ? 'unknown_host' : 'host_offline', `no ${hostId}`));
   runner.request(hostAction('stop'), ['off']);
-  runner.confirm();
+  yes();
   await settled();
   runner.request(hostAction('pull'), ['gone']);
   await settled();

@@ -70,7 +70,7 @@ test('pause, resume and cancel merge the answer; a refusal is a notice; cancel a
   records.merge(rollout('r', { revision: 4 }));
   await runner.change('r', 'pause');
   assert.equal(records.get('r')?.status, 'paused');
-  assert.equal(runner.busy.value, null);
+  assert.equal(runner.busy.value.size, 0);
 
   runner.askCancel('r');
   assert.deepEqual(calls, ['pause r'], 'nothing is sent before the confirmation');
@@ -85,6 +85,26 @@ test('pause, resume and cancel merge the answer; a refusal is a notice; cancel a
   await refused.runner.change('r', 'resume');
   assert.deepEqual(refused.notices, ['error: Resuming the rollout failed: rollout r has ended']);
   assert.deepEqual(notices, []);
+});
+
+test('two rollouts changed at once are each busy until their own answer', async () => {
+  const answers = new Map<string, (outcome: RolloutOutcome) => void>();
+  const api: RolloutApi = {
+    startRollout: async () => refusal(500, 'none', 'no answer'),
+    changeRollout: (id) => new Promise((resolve) => answers.set(id, resolve)),
+    recentRollouts: async () => [],
+  };
+  const records = new RolloutRecords();
+  const runner = new RolloutRunner(api, records, { add: () => undefined });
+  const pausingA = runner.change('a', 'pause');
+  const pausingB = runner.change('b', 'pause');
+  assert.deepEqual([...runner.busy.value].sort(), ['a', 'b']);
+  answers.get('a')?.({ ok: true, rollout: rollout('a', { revision: 2, status: 'paused' }) });
+  await pausingA;
+  assert.deepEqual([...runner.busy.value], ['b'], "b's buttons still wait for b's answer");
+  answers.get('b')?.({ ok: true, rollout: rollout('b', { revision: 2, status: 'paused' }) });
+  await pausingB;
+  assert.equal(runner.busy.value.size, 0);
 });
 
 test('older rollouts are read a page at a time from the oldest the page knows, until the dashboard has no more', async () => {

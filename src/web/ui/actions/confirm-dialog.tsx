@@ -36,7 +36,7 @@ export function ConfirmDialog() {
             <button type="button" autofocus onClick={() => runner.cancel()}>
               Cancel
             </button>
-            <button type="button" class="danger" onClick={() => runner.confirm()}>
+            <button type="button" class="danger" onClick={() => runner.confirm(pending)}>
               {pending.action.label}
             </button>
           </div>
@@ -57,7 +57,7 @@ export function ConfirmDialog() {
             <button type="button" autofocus onClick={() => runner.cancel()}>
               Don’t queue
             </button>
-            <button type="button" class="primary" onClick={() => runner.confirm()}>
+            <button type="button" class="primary" onClick={() => runner.confirm(pending)}>
               Queue
             </button>
           </div>

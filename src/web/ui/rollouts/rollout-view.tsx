@@ -11,7 +11,7 @@ import { RolloutGrid } from './rollout-grid.js';
 export function RolloutView({ rollout }: { rollout: Rollout }) {
   const { rolloutRunner, tabs } = useApp();
   useObservable(rolloutRunner.busy);
-  const busy = rolloutRunner.busy.value === rollout.id;
+  const busy = rolloutRunner.busy.value.has(rollout.id);
   const allowed = allowedChanges(rollout);
   const progress = progressOf(rollout);
   const now = Date.now();

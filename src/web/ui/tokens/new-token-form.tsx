@@ -31,8 +31,9 @@ export function NewTokenForm({ panel, nameRef }: { panel: TokensPanel; nameRef: 
       return;
     }
     await apiTokens.create(trimmed, chosenScope);
-    // The form starts again once the dashboard made the token; after a refusal the name stays to fix.
-    if (apiTokens.panel.value?.created?.token.name === trimmed) setName('');
+    // The form starts again once the dashboard made the token (unless another name was typed while
+    // it did); after a refusal the name stays to fix.
+    if (apiTokens.panel.value?.created?.token.name === trimmed) setName((typed) => (typed.trim() === trimmed ? '' : typed));
   };
 
   const message = problem ?? panel.refusal?.message ?? null;
