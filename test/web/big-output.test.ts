@@ -1,13 +1,12 @@
 // 100,000 lines of output do not freeze the page: only the visible lines are in the DOM, the page
 // answers a click while the lines pour in, any part of the log can be scrolled to, and a refresh
 // replays all of it.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Browser } from 'playwright-core';
-import { startTestDashboard, type TestDashboard } from '../helpers/dashboard.js';
 import type { TestSocket } from '../helpers/sockets.js';
-import { buildWebClient, hostRow, launchChromium, logIn, openPage, until, waitLive, type WatchedPage } from './helpers/browser.js';
-import { finish, nextCommand, printLines, startAgent, type ReceivedCommand } from './helpers/agent-script.js';
+import { hostRow, until, waitLive } from './helpers/browser.js';
+import { finish, nextCommand, printLines, type ReceivedCommand } from './helpers/agent-script.js';
+import { watchedDashboard } from './helpers/watched-dashboard.js';
 
 const LINES = 100_000;
 /** The most lines the protocol lets one output frame carry. */
@@ -22,29 +21,19 @@ const LONGEST_TASK_BOUND_MS = 2_000;
 const DOM_LINES_BOUND = 300;
 const BIG_WAIT_MS = 60_000;
 
-let t: TestDashboard;
-let browser: Browser;
-let watched: WatchedPage;
 let agent: TestSocket;
 let received: ReceivedCommand;
 
-before(async () => {
-  buildWebClient();
-  [t, browser] = await Promise.all([startTestDashboard(), launchChromium()]);
-  watched = await openPage(browser);
-  await logIn(watched.page, t.url);
-  agent = await startAgent(t.wsUrl, 'big-01');
-});
-after(async () => {
-  await agent?.close();
-  await browser?.close();
-  await t?.close();
+const fleet = watchedDashboard({
+  afterLogIn: async (started) => {
+    agent = await started.connect('big-01');
+  },
 });
 
-const lineCount = () => watched.page.locator('.line-count').getAttribute('data-count');
+const lineCount = () => fleet.watched.page.locator('.line-count').getAttribute('data-count');
 
 test('100,000 streamed lines keep the page responsive and only the visible ones in the DOM', async () => {
-  const { page } = watched;
+  const { page } = fleet.watched;
   await hostRow(page, 'big-01').waitFor();
   await page.getByRole('button', { name: 'Actions for big-01' }).click();
   await page.getByRole('menuitem', { name: 'Test', exact: true }).click();
@@ -84,7 +73,7 @@ test('100,000 streamed lines keep the page responsive and only the visible ones 
 });
 
 test('any part of a 100,000-line log can be scrolled to', async () => {
-  const { page } = watched;
+  const { page } = fleet.watched;
   await page.evaluate(`(() => {
     const log = document.querySelector('.log');
     const lineHeight = log.querySelector('.log-line').getBoundingClientRect().height;
@@ -97,11 +86,11 @@ test('any part of a 100,000-line log can be scrolled to', async () => {
 });
 
 test('a refresh replays all 100,000 lines', async () => {
-  const { page } = watched;
+  const { page } = fleet.watched;
   await page.reload();
   await waitLive(page);
   await until(async () => (await lineCount()) === String(LINES), 'the replayed 100,000 lines', BIG_WAIT_MS);
   finish(agent, received);
   await page.getByRole('tabpanel').locator('.badge.status-succeeded').waitFor();
-  assert.deepEqual(watched.errors, []);
+  assert.deepEqual(fleet.watched.errors, []);
 });

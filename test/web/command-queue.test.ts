@@ -2,48 +2,19 @@
 // queue, the queued command shows on the host's row with its expiry, it can be cancelled, and the
 // rest go to the agent when it is back. Stopping a command marks that command stopped on the row,
 // never the stop itself.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Browser, Page } from 'playwright-core';
-import { startTestDashboard, type TestDashboard } from '../helpers/dashboard.js';
-import type { TestSocket } from '../helpers/sockets.js';
-import { buildWebClient, hostRow, launchChromium, logIn, openPage, until, type WatchedPage } from './helpers/browser.js';
-import { finish, nextCommand, startAgent } from './helpers/agent-script.js';
+import { chooseAction, hostRow, until } from './helpers/browser.js';
+import { finish, nextCommand } from './helpers/agent-script.js';
+import { watchedDashboard } from './helpers/watched-dashboard.js';
 
-let t: TestDashboard;
-let browser: Browser;
-let watched: WatchedPage;
-const agents: TestSocket[] = [];
+const fleet = watchedDashboard({ env: { NIXFLEET_OFFLINE_TIMEOUT: '1s', NIXFLEET_QUEUE_TTL: '24h' } });
 
-before(async () => {
-  buildWebClient();
-  [t, browser] = await Promise.all([startTestDashboard({ NIXFLEET_OFFLINE_TIMEOUT: '1s', NIXFLEET_QUEUE_TTL: '24h' }), launchChromium()]);
-  watched = await openPage(browser);
-  await logIn(watched.page, t.url);
-});
-after(async () => {
-  await Promise.all(agents.map((a) => a.close()));
-  await browser?.close();
-  await t?.close();
-});
-
-async function agent(hostname: string): Promise<TestSocket> {
-  const socket = await startAgent(t.wsUrl, hostname);
-  agents.push(socket);
-  await hostRow(watched.page, hostname).locator('.badge.presence-online').waitFor();
-  return socket;
-}
-
-async function chooseAction(page: Page, hostId: string, item: string): Promise<void> {
-  await page.getByRole('button', { name: `Actions for ${hostId}` }).click();
-  await page.getByRole('menuitem', { name: item, exact: true }).click();
-}
-
-const statusOf = (commandId: string) => t.dashboard.context.hub.parts.commands.get(commandId)?.status;
+const statusOf = (commandId: string) => fleet.t.dashboard.context.hub.parts.commands.get(commandId)?.status;
 
 test('a command for an offline host is queued from the page, shows its expiry, can be cancelled, and the rest reach the agent when it is back', async () => {
-  const { page } = watched;
-  const first = await agent('queue-host');
+  const { page } = fleet.watched;
+  const first = await fleet.agent('queue-host');
   first.ws.terminate();
   const row = hostRow(page, 'queue-host');
   await row.locator('.badge.presence-offline').waitFor();
@@ -75,8 +46,7 @@ test('a command for an offline host is queued from the page, shows its expiry, c
   assert.equal(statusOf(rebootId), 'cancelled', 'DELETE /api/commands/:id withdrew it');
 
   // Back online, the agent gets the pull, and only the pull.
-  const second = await startAgent(t.wsUrl, 'queue-host');
-  agents.push(second);
+  const second = await fleet.connect('queue-host');
   const pull = await nextCommand(second);
   assert.equal(pull.command, 'pull');
   await row.locator('.queued-command').waitFor({ state: 'detached' });
@@ -89,12 +59,12 @@ test('a command for an offline host is queued from the page, shows its expiry, c
     ['pull'],
     'the cancelled reboot never went out',
   );
-  assert.deepEqual(watched.errors, []);
+  assert.deepEqual(fleet.watched.errors, []);
 });
 
 test('stopping a command marks that command stopped on the row, not the stop; the tests say their run was stopped', async () => {
-  const { page } = watched;
-  const host = await agent('stop-host');
+  const { page } = fleet.watched;
+  const host = await fleet.agent('stop-host');
   const row = hostRow(page, 'stop-host');
   await chooseAction(page, 'stop-host', 'Test');
   const run = await nextCommand(host);
@@ -120,5 +90,5 @@ test('stopping a command marks that command stopped on the row, not the stop; th
   await row.locator('[data-compartment="tests"]:not([data-status="working"])').waitFor();
   assert.match((await row.locator('[data-compartment="tests"]').getAttribute('title')) ?? '', /stopped/);
   assert.doesNotMatch((await row.locator('[data-compartment="tests"]').getAttribute('data-status')) ?? '', /error/, 'stopped is not failed');
-  assert.deepEqual(watched.errors, []);
+  assert.deepEqual(fleet.watched.errors, []);
 });

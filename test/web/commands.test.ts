@@ -1,50 +1,23 @@
 // Commands from the page to real agents: confirmation, dispatch, live output in order with stderr
 // marked, the final status, refusals that say why, actions on a selection, and output that survives
 // opening a tab late or refreshing the page (replay), with autoscroll that pauses and a full download.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
-import { login, sendCommand, startTestDashboard, type TestDashboard } from '../helpers/dashboard.js';
-import type { TestSocket } from '../helpers/sockets.js';
-import { buildWebClient, hostRow, launchChromium, logIn, openPage, until, waitLive, type WatchedPage } from './helpers/browser.js';
-import { finish, nextCommand, printLines, sendLines, startAgent } from './helpers/agent-script.js';
+import type { Page } from 'playwright-core';
+import { login, sendCommand } from '../helpers/dashboard.js';
+import { chooseAction, hostRow, until, waitLive } from './helpers/browser.js';
+import { finish, nextCommand, printLines, sendLines } from './helpers/agent-script.js';
+import { watchedDashboard } from './helpers/watched-dashboard.js';
 
-let t: TestDashboard;
-let browser: Browser;
-let watched: WatchedPage;
-const agents: TestSocket[] = [];
-
-before(async () => {
-  buildWebClient();
-  [t, browser] = await Promise.all([startTestDashboard(), launchChromium()]);
-  watched = await openPage(browser, { permissions: ['clipboard-read', 'clipboard-write'] });
-  await logIn(watched.page, t.url);
-});
-after(async () => {
-  await Promise.all(agents.map((a) => a.close()));
-  await browser?.close();
-  await t?.close();
-});
-
-async function agent(hostname: string): Promise<TestSocket> {
-  const socket = await startAgent(t.wsUrl, hostname);
-  agents.push(socket);
-  await hostRow(watched.page, hostname).waitFor();
-  return socket;
-}
-
-async function chooseAction(page: Page, hostId: string, item: string): Promise<void> {
-  await page.getByRole('button', { name: `Actions for ${hostId}` }).click();
-  await page.getByRole('menuitem', { name: item, exact: true }).click();
-}
+const fleet = watchedDashboard({ page: { permissions: ['clipboard-read', 'clipboard-write'] } });
 
 const shownLines = (page: Page) => page.locator('.log .log-line').allTextContents();
 const lineCount = (page: Page) => page.locator('.line-count').getAttribute('data-count');
 
 test('Switch asks first, then reaches the agent; its lines stream into a tab in order, stderr marked, then the final status', async () => {
-  const { page } = watched;
-  const web = await agent('web-01');
+  const { page } = fleet.watched;
+  const web = await fleet.agent('web-01');
 
   await chooseAction(page, 'web-01', 'Switch…');
   const dialog = page.getByRole('dialog');
@@ -90,14 +63,14 @@ test('Switch asks first, then reaches the agent; its lines stream into a tab in 
   await page.getByRole('button', { name: 'Copy' }).click();
   await page.locator('.notice').filter({ hasText: 'Copied 8 lines of switch on web-01.' }).waitFor();
   assert.equal(await page.evaluate('navigator.clipboard.readText()'), lines.map((l) => l.line).join('\n'));
-  assert.deepEqual(watched.errors, []);
+  assert.deepEqual(fleet.watched.errors, []);
 });
 
 test('a command the dashboard refuses (409) tells the admin why: busy offers the queue, a stop of nothing says so', async () => {
-  const { page } = watched;
-  const busy = await agent('web-busy');
-  const session = await login(t.url);
-  assert.equal((await sendCommand(t.url, session, 'web-busy', 'switch')).status, 202);
+  const { page } = fleet.watched;
+  const busy = await fleet.agent('web-busy');
+  const session = await login(fleet.t.url);
+  assert.equal((await sendCommand(fleet.t.url, session, 'web-busy', 'switch')).status, 202);
   const running = await nextCommand(busy);
   await hostRow(page, 'web-busy').locator('.badge.status-running').waitFor();
 
@@ -109,6 +82,7 @@ test('a command the dashboard refuses (409) tells the admin why: busy offers the
   await dialog.waitFor({ state: 'hidden' });
   finish(busy, running);
   await hostRow(page, 'web-busy').locator('.badge.status-succeeded').waitFor();
+  await busy.barrier();
   assert.equal(busy.ofType('command').length, 1, 'declining the queue sent nothing');
 
   // A stop is never queued: refused, it says why at once.
@@ -121,9 +95,9 @@ test('a command the dashboard refuses (409) tells the admin why: busy offers the
 });
 
 test('the hosts of a selection get a command together, each in a tab of its own', async () => {
-  const { page } = watched;
-  const first = await agent('bulk-1');
-  const second = await agent('bulk-2');
+  const { page } = fleet.watched;
+  const first = await fleet.agent('bulk-1');
+  const second = await fleet.agent('bulk-2');
   await page.getByLabel('Select bulk-1').check();
   await page.getByLabel('Select bulk-2').check();
   const bulk = page.getByRole('group', { name: 'Actions for the selected hosts' });
@@ -150,14 +124,14 @@ test('the hosts of a selection get a command together, each in a tab of its own'
 });
 
 test('a tab opened mid-command and a page refresh both show every line from the first; new lines keep coming', async () => {
-  const { page } = watched;
-  const host = await agent('web-long');
-  const session = await login(t.url);
-  await sendCommand(t.url, session, 'web-long', 'pull-switch');
+  const { page } = fleet.watched;
+  const host = await fleet.agent('web-long');
+  const session = await login(fleet.t.url);
+  await sendCommand(fleet.t.url, session, 'web-long', 'pull-switch');
   const received = await nextCommand(host);
   // More than one replay answer holds (5,000 lines), so the page must ask again from where it stopped.
   let next = printLines(host, received.command_id, 12_000, { stderr: (seq) => seq % 1000 === 999 });
-  await until(async () => t.dashboard.context.hub.parts.commands.get(received.command_id)?.output_lines === 12_000, 'the dashboard to have 12,000 lines');
+  await until(async () => fleet.t.dashboard.context.hub.parts.commands.get(received.command_id)?.output_lines === 12_000, 'the dashboard to have 12,000 lines');
 
   await hostRow(page, 'web-long').getByRole('button', { name: 'pull-switch', exact: true }).click();
   await until(async () => (await lineCount(page)) === '12000', 'the replayed 12,000 lines');
@@ -185,5 +159,5 @@ test('a tab opened mid-command and a page refresh both show every line from the 
   assert.equal(downloaded.length, next);
   assert.ok(downloaded.every((line, i) => line === `line ${i}`), 'every line, in order');
   finish(host, received);
-  assert.deepEqual(watched.errors, []);
+  assert.deepEqual(fleet.watched.errors, []);
 });

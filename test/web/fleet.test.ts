@@ -1,41 +1,21 @@
 // The fleet table in a real browser, fed by real agent sockets: hosts appear and change live without
 // a reload, only changed rows are touched, filter/sort/count work, presence follows the agent, agent
 // strings are text, and the table becomes cards on a phone.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Browser } from 'playwright-core';
-import { login, sendCommand, startTestDashboard, type TestDashboard } from '../helpers/dashboard.js';
-import { heartbeatPayload, type TestSocket } from '../helpers/sockets.js';
-import { buildWebClient, hostRow, launchChromium, logIn, openPage, screenshot, until, type WatchedPage } from './helpers/browser.js';
-import { nextCommand, sendLines, startAgent } from './helpers/agent-script.js';
+import { login, sendCommand } from '../helpers/dashboard.js';
+import { heartbeatPayload } from '../helpers/sockets.js';
+import { hostRow, logIn, openPage, screenshot, until } from './helpers/browser.js';
+import { nextCommand, sendLines } from './helpers/agent-script.js';
+import { watchedDashboard } from './helpers/watched-dashboard.js';
 
-let t: TestDashboard;
-let browser: Browser;
-let watched: WatchedPage;
-const agents: TestSocket[] = [];
-
-before(async () => {
-  buildWebClient();
-  [t, browser] = await Promise.all([startTestDashboard({ NIXFLEET_OFFLINE_TIMEOUT: '2s' }), launchChromium()]);
-  watched = await openPage(browser);
-  await logIn(watched.page, t.url);
-});
-after(async () => {
-  await Promise.all(agents.map((a) => a.close()));
-  await browser?.close();
-  await t?.close();
-});
-
-async function agent(hostname: string, extra: Record<string, unknown> = {}, heartbeat: Record<string, unknown> = {}): Promise<TestSocket> {
-  const socket = await startAgent(t.wsUrl, hostname, extra, heartbeat);
-  agents.push(socket);
-  return socket;
-}
+// Long enough that a loaded machine draws a killed agent's host reconnecting before it is offline.
+const fleet = watchedDashboard({ env: { NIXFLEET_OFFLINE_TIMEOUT: '5s' } });
 
 test('a host appears when its agent connects, without a page reload, with what the agent reported', async () => {
-  const { page } = watched;
+  const { page } = fleet.watched;
   await page.evaluate('window.__sameDocument = 42');
-  await agent(
+  await fleet.connect(
     'fleet-a',
     { theme_color: '#cc3366', location: 'rack 1', device_type: 'server', os_version: 'NixOS 25.05', agent_version: '2.1.0', generation: 'abc1234ffff' },
     { metrics: { cpu: 37.4, ram: 61.2, swap: 0, load: 1 }, generation: 'abc1234ffff' },
@@ -56,9 +36,9 @@ test('a host appears when its agent connects, without a page reload, with what t
 });
 
 test('a heartbeat touches only the row of its own host', async () => {
-  const { page } = watched;
-  await agent('fleet-quiet');
-  const busy = await agent('fleet-busy');
+  const { page } = fleet.watched;
+  await fleet.connect('fleet-quiet');
+  const busy = await fleet.connect('fleet-busy');
   await hostRow(page, 'fleet-busy').waitFor();
   await hostRow(page, 'fleet-quiet').waitFor();
   await page.evaluate(`(() => {
@@ -82,10 +62,10 @@ test('a heartbeat touches only the row of its own host', async () => {
 });
 
 test('the filter narrows by name, a column header sorts, and the online count follows the fleet', async () => {
-  const { page } = watched;
-  await agent('sort-1', {}, { metrics: { cpu: 90, ram: 10, swap: 0, load: 0 } });
-  await agent('sort-2', {}, { metrics: { cpu: 10, ram: 10, swap: 0, load: 0 } });
-  await agent('sort-3', {}, { metrics: { cpu: 50, ram: 10, swap: 0, load: 0 } });
+  const { page } = fleet.watched;
+  await fleet.connect('sort-1', {}, { metrics: { cpu: 90, ram: 10, swap: 0, load: 0 } });
+  await fleet.connect('sort-2', {}, { metrics: { cpu: 10, ram: 10, swap: 0, load: 0 } });
+  await fleet.connect('sort-3', {}, { metrics: { cpu: 50, ram: 10, swap: 0, load: 0 } });
   const shown = () => page.locator('tbody tr.host').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-host')));
   await page.getByLabel('Filter hosts by name').fill('sort-');
   await until(async () => (await shown()).length === 3, 'three filtered rows');
@@ -99,41 +79,41 @@ test('the filter narrows by name, a column header sorts, and the online count fo
   await page.getByLabel('Filter hosts by name').fill('');
   await page.getByRole('button', { name: 'Host', exact: true }).click();
 
-  const online = t.dashboard.context.hub.parts.fleet.snapshot().filter((h) => h.status === 'online').length;
+  const online = fleet.t.dashboard.context.hub.parts.fleet.snapshot().filter((h) => h.status === 'online').length;
   await page.locator(`.online-count[data-online="${online}"]`).waitFor();
   assert.equal(await page.locator('.online-count').textContent(), `${online} of ${online} online`);
 });
 
 test('a killed agent shows its host reconnecting, then offline once the grace period is over', async () => {
-  const { page } = watched;
-  const victim = await agent('fleet-kill');
+  const { page } = fleet.watched;
+  const victim = await fleet.connect('fleet-kill');
   const row = hostRow(page, 'fleet-kill');
   await row.locator('.badge.presence-online').waitFor();
   victim.ws.terminate();
   await row.locator('.badge.presence-reconnecting').waitFor();
   await row.locator('.badge.presence-offline').waitFor();
-  const online = t.dashboard.context.hub.parts.fleet.snapshot().filter((h) => h.status === 'online').length;
-  const total = t.dashboard.context.hub.parts.fleet.size;
+  const online = fleet.t.dashboard.context.hub.parts.fleet.snapshot().filter((h) => h.status === 'online').length;
+  const total = fleet.t.dashboard.context.hub.parts.fleet.size;
   assert.equal(await page.locator('.online-count').textContent(), `${online} of ${total} online`);
   await page.locator('.events').getByText('host fleet-kill is offline: its agent did not come back').waitFor();
 });
 
 test('hostile agent strings and output lines are shown as text, never as markup', async () => {
-  const { page } = watched;
+  const { page } = fleet.watched;
   const hostile = {
     location: '<img src=x onerror="window.__pwned=1">',
     os_version: '<script>window.__pwned=2</script>',
     device_type: '<b>bold</b>',
     agent_version: '"><svg onload=window.__pwned=3>',
   };
-  const evil = await agent('fleet-evil', hostile);
+  const evil = await fleet.connect('fleet-evil', hostile);
   const row = hostRow(page, 'fleet-evil');
   await row.waitFor();
   const text = (await row.textContent()) ?? '';
   for (const value of Object.values(hostile)) assert.ok(text.includes(value), `shown literally: ${value}`);
 
-  const session = await login(t.url);
-  assert.equal((await sendCommand(t.url, session, 'fleet-evil', 'test')).status, 202);
+  const session = await login(fleet.t.url);
+  assert.equal((await sendCommand(fleet.t.url, session, 'fleet-evil', 'test')).status, 202);
   const received = await nextCommand(evil);
   const line = '<img src=x onerror=window.__pwned=4><script>window.__pwned=5</script>';
   sendLines(evil, received.command_id, [{ seq: 0, stream: 'stdout', line }]);
@@ -145,8 +125,8 @@ test('hostile agent strings and output lines are shown as text, never as markup'
 });
 
 test('the actions menu works from the keyboard and returns the focus to its button', async () => {
-  const { page } = watched;
-  const keyed = await agent('fleet-keys');
+  const { page } = fleet.watched;
+  const keyed = await fleet.connect('fleet-keys');
   const button = page.getByRole('button', { name: 'Actions for fleet-keys' });
   await button.focus();
   await page.keyboard.press('Enter');
@@ -165,8 +145,8 @@ test('the actions menu works from the keyboard and returns the focus to its butt
 });
 
 test('on a phone the table becomes cards, and dark mode follows the system', async () => {
-  const phone = await openPage(browser, { viewport: { width: 390, height: 844 }, colorScheme: 'dark' });
-  await logIn(phone.page, t.url);
+  const phone = await openPage(fleet.browser, { viewport: { width: 390, height: 844 }, colorScheme: 'dark' });
+  await logIn(phone.page, fleet.t.url);
   const row = hostRow(phone.page, 'fleet-a');
   await row.waitFor();
   assert.equal(await phone.page.evaluate(`getComputedStyle(document.querySelector('.fleet-table thead')).display`), 'none');
@@ -178,5 +158,5 @@ test('on a phone the table becomes cards, and dark mode follows the system', asy
   await screenshot(phone.page, 'fleet-phone-dark.png');
   assert.deepEqual(phone.errors, []);
   await phone.close();
-  assert.deepEqual(watched.errors, []);
+  assert.deepEqual(fleet.watched.errors, []);
 });

@@ -3,47 +3,32 @@
 // for this dashboard, and that token registers the host; a bad hostname never leaves the form; a host
 // on the shared agent token is marked until rotating gives it its own; rotating cuts the agent that
 // used the old token; removing a connected host needs "Remove anyway".
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { agentSettingsBlocks, tryAgentCommand } from '../../src/web/ui/hosts/agent-settings.js';
-import type { Browser, Locator, Page } from 'playwright-core';
-import { login, startTestDashboard, type Session, type TestDashboard } from '../helpers/dashboard.js';
+import type { Locator, Page } from 'playwright-core';
+import { login, type Session } from '../helpers/dashboard.js';
 import { upgradeStatus, type TestSocket } from '../helpers/sockets.js';
-import { buildWebClient, hostRow, launchChromium, logIn, openPage, screenshot, until, type WatchedPage } from './helpers/browser.js';
-import { agentWithToken, createHostToken, startAgent } from './helpers/agent-script.js';
+import { chooseAction, hostRow, logIn, openPage, screenshot, until } from './helpers/browser.js';
+import { agentWithToken, createHostToken } from './helpers/agent-script.js';
+import { watchedDashboard } from './helpers/watched-dashboard.js';
 
-let t: TestDashboard;
-let browser: Browser;
-let watched: WatchedPage;
 let session: Session;
-const agents: TestSocket[] = [];
-
-before(async () => {
-  buildWebClient();
-  [t, browser] = await Promise.all([startTestDashboard(), launchChromium()]);
-  session = await login(t.url);
-  watched = await openPage(browser, { permissions: ['clipboard-read', 'clipboard-write'] });
-  await logIn(watched.page, t.url);
-});
-after(async () => {
-  await Promise.all(agents.map((a) => a.close()));
-  await browser?.close();
-  await t?.close();
+const fleet = watchedDashboard({
+  page: { permissions: ['clipboard-read', 'clipboard-write'] },
+  afterLogIn: async (started) => {
+    session = await login(started.t.url);
+  },
 });
 
 /** Makes a host over the API (not the page), for tests about what happens to it afterwards. */
-const createHost = (hostname: string) => createHostToken(t.url, session, hostname);
+const createHost = (hostname: string) => createHostToken(fleet.t.url, session, hostname);
 
 async function registered(token: string, hostname: string): Promise<TestSocket> {
-  const { agent, reply } = await agentWithToken(t.wsUrl, token, hostname);
-  agents.push(agent);
+  const { agent, reply } = await agentWithToken(fleet.t.wsUrl, token, hostname);
+  fleet.keep(agent);
   assert.equal(reply, 'registered', `the token registers ${hostname}`);
   return agent;
-}
-
-async function chooseAction(page: Page, hostId: string, item: string): Promise<void> {
-  await page.getByRole('button', { name: `Actions for ${hostId}` }).click();
-  await page.getByRole('menuitem', { name: item, exact: true }).click();
 }
 
 async function shownToken(dialog: Locator): Promise<string> {
@@ -67,10 +52,10 @@ async function pageHolds(page: Page, token: string): Promise<boolean> {
 }
 
 test('an empty fleet says how to connect the first agent: Add host, or the try-it command pointed at this dashboard', async () => {
-  const { page } = watched;
+  const { page } = fleet.watched;
   const empty = page.getByRole('region', { name: 'No host has connected yet' });
   await empty.waitFor();
-  const command = tryAgentCommand(t.wsUrl);
+  const command = tryAgentCommand(fleet.t.wsUrl);
   assert.match(command, /^NIXFLEET_URL=ws:\/\/127\.0\.0\.1:\d+\/ws /, 'the page’s own dashboard, ws:// on plain http');
   assert.equal(await empty.locator('.try-agent').textContent(), command);
   await empty.getByRole('button', { name: 'Copy command' }).click();
@@ -86,7 +71,7 @@ test('an empty fleet says how to connect the first agent: Add host, or the try-i
 });
 
 test('Add host, by keyboard: the host appears in the table, its token is shown once with the agent’s settings for this dashboard, and it registers that host', async () => {
-  const { page } = watched;
+  const { page } = fleet.watched;
   await page.evaluate('window.__sameDocument = 7');
   await page.getByRole('button', { name: 'Add host' }).focus();
   await page.keyboard.press('Enter');
@@ -110,7 +95,7 @@ test('Add host, by keyboard: the host appears in the table, its token is shown o
   assert.equal(await page.evaluate('navigator.clipboard.readText()'), token, 'Copy put exactly the token on the clipboard');
 
   // Everything to paste on the host, for this dashboard (ws:// on plain http), each with its copy button.
-  const blocks = agentSettingsBlocks(token, { wsUrl: t.wsUrl, hostname: 'enrol-01', hostType: 'nixos' });
+  const blocks = agentSettingsBlocks(token, { wsUrl: fleet.t.wsUrl, hostname: 'enrol-01', hostType: 'nixos' });
   assert.deepEqual(
     await shown.locator('.settings-block').evaluateAll((sections) => sections.map((section) => section.getAttribute('data-block'))),
     blocks.map((block) => block.key),
@@ -122,9 +107,9 @@ test('Add host, by keyboard: the host appears in the table, its token is shown o
     await until(async () => (await page.evaluate('navigator.clipboard.readText()')) === block.text, `${block.copyLabel} to put the ${block.key} block on the clipboard`);
   }
   const module = blocks.find((block) => block.key === 'module')?.text ?? '';
-  assert.ok(module.includes(`url = "${t.wsUrl}";`) && module.includes('hostname = "enrol-01";'), module);
+  assert.ok(module.includes(`url = "${fleet.t.wsUrl}";`) && module.includes('hostname = "enrol-01";'), module);
   const environment = blocks.find((block) => block.key === 'environment')?.text ?? '';
-  assert.ok(environment.startsWith(`NIXFLEET_URL=${t.wsUrl}\nNIXFLEET_TOKEN_FILE=/etc/nixfleet/agent-token\nNIXFLEET_HOSTNAME=enrol-01\n`), environment);
+  assert.ok(environment.startsWith(`NIXFLEET_URL=${fleet.t.wsUrl}\nNIXFLEET_TOKEN_FILE=/etc/nixfleet/agent-token\nNIXFLEET_HOSTNAME=enrol-01\n`), environment);
   await screenshot(shown, 'token-dialog.png');
 
   const row = hostRow(page, 'enrol-01');
@@ -145,7 +130,7 @@ test('Add host, by keyboard: the host appears in the table, its token is shown o
 });
 
 test('a hostname the agent could not register is refused in the form before any request; a taken one is refused by the dashboard, in the form', async () => {
-  const { page } = watched;
+  const { page } = fleet.watched;
   await createHost('taken-01');
   const posts: string[] = [];
   const countPosts = (request: { method(): string; url(): string }) => {
@@ -181,9 +166,8 @@ test('a hostname the agent could not register is refused in the form before any 
 });
 
 test('a host whose agent uses the shared agent token is marked, saying how to give it its own; after Rotate token and the new token on the host, it is not', async () => {
-  const { page } = watched;
-  const sharedAgent = await startAgent(t.wsUrl, 'shared-01');
-  agents.push(sharedAgent);
+  const { page } = fleet.watched;
+  const sharedAgent = await fleet.connect('shared-01');
   const row = hostRow(page, 'shared-01');
   const badge = row.locator('.badge.shared-token');
   await badge.waitFor();
@@ -211,7 +195,7 @@ test('a host whose agent uses the shared agent token is marked, saying how to gi
 });
 
 test('Rotate token: after a warning, a new token is shown; the connected agent is closed with 4004, the old token is refused and the new one registers', async () => {
-  const { page } = watched;
+  const { page } = fleet.watched;
   const oldToken = await createHost('rot-01');
   const agent = await registered(oldToken, 'rot-01');
   await hostRow(page, 'rot-01').locator('.badge.presence-online').waitFor();
@@ -226,7 +210,7 @@ test('Rotate token: after a warning, a new token is shown; the connected agent i
   const newToken = await shownToken(shown);
   assert.notEqual(newToken, oldToken);
   assert.equal((await agent.closed).code, 4004, 'the agent with the old token is disconnected');
-  assert.equal(await upgradeStatus(t.wsUrl, { authorization: `Bearer ${oldToken}` }), 401, 'the old token is refused at the upgrade');
+  assert.equal(await upgradeStatus(fleet.t.wsUrl, { authorization: `Bearer ${oldToken}` }), 401, 'the old token is refused at the upgrade');
   await registered(newToken, 'rot-01');
 
   await shown.getByRole('button', { name: 'Done' }).click();
@@ -236,9 +220,8 @@ test('Rotate token: after a warning, a new token is shown; the connected agent i
 });
 
 test('Remove host on a connected host shows the dashboard’s refusal first; "Remove anyway" removes it from the table without a reload', async () => {
-  const { page } = watched;
-  const agent = await startAgent(t.wsUrl, 'gone-01');
-  agents.push(agent);
+  const { page } = fleet.watched;
+  const agent = await fleet.connect('gone-01');
   const row = hostRow(page, 'gone-01');
   await row.locator('.badge.presence-online').waitFor();
   await page.evaluate('window.__sameDocument = 9');
@@ -249,20 +232,20 @@ test('Remove host on a connected host shows the dashboard’s refusal first; "Re
   await ask.getByRole('alert').filter({ hasText: 'the agent of gone-01 is connected' }).waitFor();
   assert.equal(await focusedText(page), 'Cancel', 'a second click or Enter cannot force it unread');
   assert.equal(await row.count(), 1, 'the refused removal left the host');
-  assert.ok(t.dashboard.context.hub.parts.fleet.get('gone-01'), 'and the dashboard still has it');
+  assert.ok(fleet.t.dashboard.context.hub.parts.fleet.get('gone-01'), 'and the dashboard still has it');
   await screenshot(ask, 'remove-host-refused.png');
 
   await ask.getByRole('button', { name: 'Remove anyway' }).click();
   await ask.waitFor({ state: 'hidden' });
   await row.waitFor({ state: 'detached' });
   assert.equal((await agent.closed).code, 4004, 'its agent is disconnected');
-  assert.equal(t.dashboard.context.hub.parts.fleet.get('gone-01'), undefined);
+  assert.equal(fleet.t.dashboard.context.hub.parts.fleet.get('gone-01'), undefined);
   assert.equal(await page.evaluate('window.__sameDocument'), 9, 'the page was not reloaded');
 });
 
 test('on a phone in dark mode the Add host form fits the screen', async () => {
-  const phone = await openPage(browser, { viewport: { width: 390, height: 844 }, colorScheme: 'dark' });
-  await logIn(phone.page, t.url);
+  const phone = await openPage(fleet.browser, { viewport: { width: 390, height: 844 }, colorScheme: 'dark' });
+  await logIn(phone.page, fleet.t.url);
   await phone.page.getByRole('button', { name: 'Add host' }).click();
   const form = phone.page.getByRole('dialog', { name: 'Add a host' });
   await form.waitFor();
@@ -274,5 +257,5 @@ test('on a phone in dark mode the Add host form fits the screen', async () => {
   await screenshot(phone.page, 'add-host-phone-dark.png');
   assert.deepEqual(phone.errors, []);
   await phone.close();
-  assert.deepEqual(watched.errors, []);
+  assert.deepEqual(fleet.watched.errors, []);
 });

@@ -2,37 +2,14 @@
 // they do. Here the page's frames are held back (as on a busy page or a loaded machine): a click or a
 // keystroke is still drawn at once, so the next click acts on it, not on the frame before. A real
 // dashboard, real agent sockets, Chromium; only the page's frame clock is held.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Browser, Page } from 'playwright-core';
-import { login, startTestDashboard, type TestDashboard } from '../helpers/dashboard.js';
-import type { TestSocket } from '../helpers/sockets.js';
-import { buildWebClient, hostRow, launchChromium, logIn, openPage, type WatchedPage } from './helpers/browser.js';
-import { finish, nextCommand, startAgent } from './helpers/agent-script.js';
+import type { Page } from 'playwright-core';
+import { login } from '../helpers/dashboard.js';
+import { finish, nextCommand } from './helpers/agent-script.js';
+import { watchedDashboard } from './helpers/watched-dashboard.js';
 
-let t: TestDashboard;
-let browser: Browser;
-let watched: WatchedPage;
-const agents: TestSocket[] = [];
-
-before(async () => {
-  buildWebClient();
-  [t, browser] = await Promise.all([startTestDashboard(), launchChromium()]);
-  watched = await openPage(browser);
-  await logIn(watched.page, t.url);
-});
-after(async () => {
-  await Promise.all(agents.map((a) => a.close()));
-  await browser?.close();
-  await t?.close();
-});
-
-async function agent(hostname: string): Promise<TestSocket> {
-  const socket = await startAgent(t.wsUrl, hostname);
-  agents.push(socket);
-  await hostRow(watched.page, hostname).locator('.badge.presence-online').waitFor();
-  return socket;
-}
+const fleet = watchedDashboard();
 
 /** Runs `act` with the page's animation frames held back, then lets them go; the page's own scripts only (Playwright's run apart). */
 async function withFramesHeld(page: Page, act: () => Promise<void>): Promise<void> {
@@ -53,8 +30,8 @@ async function withFramesHeld(page: Page, act: () => Promise<void>): Promise<voi
 }
 
 test('with frames held back: a box unticked just before Pull keeps its host out, and a second host’s menu opens over the first', async () => {
-  const { page } = watched;
-  const [first, second] = await Promise.all([agent('late-a'), agent('late-b')]);
+  const { page } = fleet.watched;
+  const [first, second] = await Promise.all([fleet.agent('late-a'), fleet.agent('late-b')]);
   await withFramesHeld(page, async () => {
     await page.getByLabel('Select late-a').check();
     await page.getByLabel('Select late-b').check();
@@ -78,11 +55,11 @@ test('with frames held back: a box unticked just before Pull keeps its host out,
     assert.equal(tested.command, 'test');
     finish(second, tested);
   });
-  assert.deepEqual(watched.errors, []);
+  assert.deepEqual(fleet.watched.errors, []);
 });
 
 test('with frames held back: a hostname typed and Enter adds that host, whole', async () => {
-  const { page } = watched;
+  const { page } = fleet.watched;
   const form = page.getByRole('dialog', { name: 'Add a host' });
   await withFramesHeld(page, async () => {
     await page.getByRole('button', { name: 'Add host' }).click();
@@ -92,11 +69,11 @@ test('with frames held back: a hostname typed and Enter adds that host, whole', 
   });
   // The dashboard's answer is drawn on the next frame, like everything that is not the admin's doing.
   await page.getByRole('dialog', { name: 'late-host-01 was added' }).waitFor();
-  const session = await login(t.url);
-  const hosts = (await (await fetch(`${t.url}/api/hosts`, { headers: { cookie: session.cookie } })).json()) as { hosts: { id: string }[] };
+  const session = await login(fleet.t.url);
+  const hosts = (await (await fetch(`${fleet.t.url}/api/hosts`, { headers: { cookie: session.cookie } })).json()) as { hosts: { id: string }[] };
   assert.deepEqual(
     hosts.hosts.map((h) => h.id).filter((id) => id.startsWith('late-host')),
     ['late-host-01'],
   );
-  assert.deepEqual(watched.errors, []);
+  assert.deepEqual(fleet.watched.errors, []);
 });

@@ -1,43 +1,33 @@
 // The page asks for output batches: while two hosts stream at once it reads their lines several
 // commands to a message, and each command's tab shows its own lines, in order, all of them.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Browser, Page } from 'playwright-core';
-import { startTestDashboard, type TestDashboard } from '../helpers/dashboard.js';
+import type { Page } from 'playwright-core';
 import type { TestSocket } from '../helpers/sockets.js';
-import { buildWebClient, hostRow, launchChromium, logIn, openPage, until, type WatchedPage } from './helpers/browser.js';
-import { nextCommand, sendLines, startAgent, type ReceivedCommand } from './helpers/agent-script.js';
+import { hostRow, until } from './helpers/browser.js';
+import { nextCommand, sendLines, type ReceivedCommand } from './helpers/agent-script.js';
+import { watchedDashboard } from './helpers/watched-dashboard.js';
 
 const HOSTS = ['batch-web-1', 'batch-web-2'];
 /** Rounds at most: in each, both hosts send a line in the same turn of this process's event loop. */
 const ROUNDS_AT_MOST = 40;
 
-let t: TestDashboard;
-let browser: Browser;
-let watched: WatchedPage;
+/** The agents switched on, in the order of HOSTS. */
 const agents: TestSocket[] = [];
 /** The types of the messages the page's socket received. */
 const received: string[] = [];
 
-before(async () => {
-  buildWebClient();
-  [t, browser] = await Promise.all([startTestDashboard(), launchChromium()]);
-  watched = await openPage(browser);
-  watched.page.on('websocket', (socket) =>
-    socket.on('framereceived', (frame) => {
-      if (typeof frame.payload === 'string') received.push((JSON.parse(frame.payload) as { type: string }).type);
-    }),
-  );
-  await logIn(watched.page, t.url);
-});
-after(async () => {
-  await Promise.all(agents.map((a) => a.close()));
-  await browser?.close();
-  await t?.close();
+const fleet = watchedDashboard({
+  beforeLogIn: (page) =>
+    page.on('websocket', (socket) =>
+      socket.on('framereceived', (frame) => {
+        if (typeof frame.payload === 'string') received.push((JSON.parse(frame.payload) as { type: string }).type);
+      }),
+    ),
 });
 
 async function switchOn(page: Page, hostId: string): Promise<ReceivedCommand> {
-  const agent = await startAgent(t.wsUrl, hostId);
+  const agent = await fleet.connect(hostId);
   agents.push(agent);
   await hostRow(page, hostId).waitFor();
   await page.getByRole('button', { name: `Actions for ${hostId}` }).click();
@@ -52,7 +42,7 @@ const lineCount = (page: Page) => page.locator('.line-count').getAttribute('data
 const shownLines = (page: Page) => page.locator('.log .log-line').allTextContents();
 
 test('two hosts streaming at once: the page reads output_batch messages and shows each command its own lines', async () => {
-  const { page } = watched;
+  const { page } = fleet.watched;
   const commands = [];
   for (const host of HOSTS) commands.push(await switchOn(page, host));
 
@@ -78,5 +68,5 @@ test('two hosts streaming at once: the page reads output_batch messages and show
     await until(async () => JSON.stringify(await shownLines(page)) === expected, `${host}'s ${rounds} lines`);
     assert.equal(await lineCount(page), String(rounds));
   }
-  assert.deepEqual(watched.errors, []);
+  assert.deepEqual(fleet.watched.errors, []);
 });

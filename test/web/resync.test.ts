@@ -7,7 +7,7 @@ import type { Browser } from 'playwright-core';
 import { startTestDashboard, type TestDashboard } from '../helpers/dashboard.js';
 import { freePort } from '../helpers/free-port.js';
 import { heartbeatPayload, type TestSocket } from '../helpers/sockets.js';
-import { buildWebClient, hostRow, launchChromium, logIn, openPage } from './helpers/browser.js';
+import { buildWebClient, hostRow, launchChromium, logIn, openPage, until } from './helpers/browser.js';
 import { startAgent } from './helpers/agent-script.js';
 
 let t: TestDashboard;
@@ -58,6 +58,7 @@ test('a version the page never got makes it read the whole state again', async (
   await hostRow(page, 'gap-other').waitFor();
 
   gapHost.send('heartbeat', metrics(55));
+  await until(async () => dropped, 'the update at 55 % dropped on its way to the page');
   other.send('heartbeat', metrics(66));
   // gap-other's update comes one version after the dropped one: the page sees the gap and asks.
   await hostRow(page, 'gap-host').filter({ hasText: '55 %' }).waitFor();

@@ -3,40 +3,20 @@
 // failed step opens its output; pause holds new hosts back and resume lets them go; cancel asks first;
 // a refusal shows in the dialog; finished rollouts stay browsable after a reload and older ones are
 // read on request.
-import { test, before, after } from 'node:test';
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Browser, Locator, Page } from 'playwright-core';
-import { login, startTestDashboard, type TestDashboard } from '../helpers/dashboard.js';
-import type { TestSocket } from '../helpers/sockets.js';
-import { buildWebClient, hostRow, launchChromium, logIn, openPage, until, waitLive, type WatchedPage } from './helpers/browser.js';
+import type { Locator, Page } from 'playwright-core';
+import { login } from '../helpers/dashboard.js';
+import { until, waitLive } from './helpers/browser.js';
 import { expectText } from './helpers/text.js';
-import { answerCommands, finish, nextCommand, sendLines, startAgent, type ReceivedCommand } from './helpers/agent-script.js';
+import { answerCommands, finish, nextCommand, sendLines, type ReceivedCommand } from './helpers/agent-script.js';
+import { watchedDashboard } from './helpers/watched-dashboard.js';
 
-let t: TestDashboard;
-let browser: Browser;
-let watched: WatchedPage;
-const agents: TestSocket[] = [];
 const stopAnswering: (() => void)[] = [];
-
-before(async () => {
-  buildWebClient();
-  [t, browser] = await Promise.all([startTestDashboard(), launchChromium()]);
-  watched = await openPage(browser);
-  await logIn(watched.page, t.url);
-});
-after(async () => {
+const fleet = watchedDashboard();
+after(() => {
   for (const stop of stopAnswering) stop();
-  await Promise.all(agents.map((a) => a.close()));
-  await browser?.close();
-  await t?.close();
 });
-
-async function agent(hostname: string, extra: Record<string, unknown> = {}): Promise<TestSocket> {
-  const socket = await startAgent(t.wsUrl, hostname, extra);
-  agents.push(socket);
-  await hostRow(watched.page, hostname).locator('.badge.presence-online').waitFor();
-  return socket;
-}
 
 /** A promise the test resolves when it has seen what it waited for. */
 function gate(): { opened: Promise<void>; open(): void } {
@@ -45,7 +25,7 @@ function gate(): { opened: Promise<void>; open(): void } {
   return { opened, open };
 }
 
-const rolloutOf = (id: string) => t.dashboard.context.hub.parts.rollouts.get(id);
+const rolloutOf = (id: string) => fleet.t.dashboard.context.hub.parts.rollouts.get(id);
 const shownRollout = (page: Page) => page.locator('article.rollout');
 const cell = (page: Page, hostId: string, step: string) => page.locator(`.rollout-grid tr[data-host="${hostId}"] [data-step="${step}"]`);
 const stepStates = (page: Page, hostId: string) => page.locator(`.rollout-grid tr[data-host="${hostId}"] .step`).evaluateAll((cells) => cells.map((c) => c.getAttribute('data-state')));
@@ -64,8 +44,8 @@ const FAILED_TEST_LINES = [
 ] as const;
 
 test('a rollout started from the selection follows its plan live to the end, and a failed step opens its output', async () => {
-  const { page } = watched;
-  const sockets = await Promise.all(['roll-a', 'roll-b', 'roll-c'].map((name) => agent(name)));
+  const { page } = fleet.watched;
+  const sockets = await Promise.all(['roll-a', 'roll-b', 'roll-c'].map((name) => fleet.agent(name)));
   const received = new Map<string, ReceivedCommand[]>();
   const canaryPull = gate();
   sockets.forEach((socket, i) => {
@@ -145,7 +125,7 @@ test('a rollout started from the selection follows its plan live to the end, and
   await waitLive(page);
   await page.locator(`.rollout-item[data-rollout="${id}"][aria-pressed="true"]`).waitFor();
   assert.deepEqual(await stepStates(page, 'roll-b'), ['succeeded', 'succeeded', 'failed']);
-  assert.deepEqual(watched.errors, []);
+  assert.deepEqual(fleet.watched.errors, []);
 });
 
 /** Starts a refresh rollout on the hosts tagged `tag`, from the toolbar with the tag filter set. */
@@ -162,9 +142,9 @@ async function startTagRollout(page: Page, tag: string, hostCount: number): Prom
 }
 
 test('pause holds new hosts back and resume lets them go; cancel asks first; a host taken by a rollout is refused in the dialog', async () => {
-  const { page } = watched;
-  const holdA = await agent('hold-a', { tags: ['hold'] });
-  const holdB = await agent('hold-b', { tags: ['hold'] });
+  const { page } = fleet.watched;
+  const holdA = await fleet.agent('hold-a', { tags: ['hold'] });
+  const holdB = await fleet.agent('hold-b', { tags: ['hold'] });
 
   let dialog = await startTagRollout(page, 'hold', 2);
   await dialog.getByRole('button', { name: 'Start on 2 hosts' }).click();
@@ -224,12 +204,12 @@ test('pause holds new hosts back and resume lets them go; cancel asks first; a h
   await holdB.barrier();
   assert.equal(holdB.ofType('command').length, 1, 'hold-b got nothing from the cancelled rollout');
   await page.getByLabel('Filter hosts by tag').selectOption('');
-  assert.deepEqual(watched.errors, []);
+  assert.deepEqual(fleet.watched.errors, []);
 });
 
 test('the dialog keeps every change made within one frame: three numbers typed at once, two steps added at once', async () => {
-  const { page } = watched;
-  for (const name of ['frame-a', 'frame-b', 'frame-c']) await agent(name, { tags: ['frame'] });
+  const { page } = fleet.watched;
+  for (const name of ['frame-a', 'frame-b', 'frame-c']) await fleet.agent(name, { tags: ['frame'] });
   const dialog = await startTagRollout(page, 'frame', 3);
   // Changes made within one task (a script filling the form) are drawn together: each must build on
   // the one before, not on what was last drawn.
@@ -253,17 +233,17 @@ test('the dialog keeps every change made within one frame: three numbers typed a
   await dialog.getByRole('button', { name: 'Cancel', exact: true }).click();
   await dialog.waitFor({ state: 'hidden' });
   await page.getByLabel('Filter hosts by tag').selectOption('');
-  assert.deepEqual(watched.errors, []);
+  assert.deepEqual(fleet.watched.errors, []);
 });
 
 test('more rollouts than init carries: the list shows the recent ones, "Show older rollouts" reads the rest, and any can be opened', async () => {
-  const { page } = watched;
-  const socket = await agent('older-host');
+  const { page } = fleet.watched;
+  const socket = await fleet.agent('older-host');
   stopAnswering.push(answerCommands(socket, (command) => finish(socket, command)));
-  const session = await login(t.url);
+  const session = await login(fleet.t.url);
   const started: string[] = [];
   for (let i = 0; i < 21; i++) {
-    const response = await fetch(`${t.url}/api/rollouts`, {
+    const response = await fetch(`${fleet.t.url}/api/rollouts`, {
       method: 'POST',
       headers: { cookie: session.cookie, 'x-csrf-token': session.csrf, 'content-type': 'application/json' },
       body: JSON.stringify({ hosts: ['older-host'], preset: 'refresh' }),
@@ -273,7 +253,7 @@ test('more rollouts than init carries: the list shows the recent ones, "Show old
     started.push(rollout.id);
     await until(async () => rolloutOf(rollout.id)?.status === 'succeeded', `rollout ${i} to end`);
   }
-  const everyRollout = await t.dashboard.context.hub.parts.rollouts.list(1_000);
+  const everyRollout = await fleet.t.dashboard.context.hub.parts.rollouts.list(1_000);
   assert.ok(everyRollout.length > 20, 'more than init carries');
 
   await page.reload();
@@ -299,5 +279,5 @@ test('more rollouts than init carries: the list shows the recent ones, "Show old
     await page.locator('.rollout-grid tbody tr').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-host'))),
     oldest.hosts.map((h) => h.host_id),
   );
-  assert.deepEqual(watched.errors, []);
+  assert.deepEqual(fleet.watched.errors, []);
 });

@@ -2,45 +2,23 @@
 // the row, apart and read-only; the admin's are edited from the row's Actions menu (checked in the
 // form before any request, saved with PUT /api/hosts/:id/tags, shown live); the tag filter narrows
 // the table, together with the summary's filter.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Browser, Page } from 'playwright-core';
-import { startTestDashboard, type TestDashboard } from '../helpers/dashboard.js';
-import type { TestSocket } from '../helpers/sockets.js';
-import { buildWebClient, hostRow, launchChromium, logIn, openPage, type WatchedPage } from './helpers/browser.js';
-import { startAgent } from './helpers/agent-script.js';
+import type { Page } from 'playwright-core';
+import { hostRow } from './helpers/browser.js';
 import { expectText } from './helpers/text.js';
+import { watchedDashboard } from './helpers/watched-dashboard.js';
 
-let t: TestDashboard;
-let browser: Browser;
-let watched: WatchedPage;
-const agents: TestSocket[] = [];
+const fleet = watchedDashboard({ env: { NIXFLEET_OFFLINE_TIMEOUT: '1s' } });
 
-before(async () => {
-  buildWebClient();
-  [t, browser] = await Promise.all([startTestDashboard({ NIXFLEET_OFFLINE_TIMEOUT: '1s' }), launchChromium()]);
-  watched = await openPage(browser);
-  await logIn(watched.page, t.url);
-});
-after(async () => {
-  await Promise.all(agents.map((a) => a.close()));
-  await browser?.close();
-  await t?.close();
-});
-
-async function agent(hostname: string, tags: string[]): Promise<TestSocket> {
-  const socket = await startAgent(t.wsUrl, hostname, { tags });
-  agents.push(socket);
-  await hostRow(watched.page, hostname).locator('.badge.presence-online').waitFor();
-  return socket;
-}
+const agent = (hostname: string, tags: string[]) => fleet.agent(hostname, { tags });
 
 const tagsOf = (page: Page, hostId: string, kind: 'admin' | 'agent') =>
   hostRow(page, hostId).locator(`.tag-${kind}`).evaluateAll((tags) => tags.map((tag) => tag.getAttribute('data-tag')));
 const shownHosts = (page: Page) => page.locator('tr.host').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-host')));
 
 test('the admin edits a host’s tags from its Actions menu; the agent’s tags show apart and stay', async () => {
-  const { page } = watched;
+  const { page } = fleet.watched;
   await agent('tag-web', ['web']);
   assert.deepEqual(await tagsOf(page, 'tag-web', 'agent'), ['web']);
   assert.deepEqual(await tagsOf(page, 'tag-web', 'admin'), []);
@@ -69,8 +47,8 @@ test('the admin edits a host’s tags from its Actions menu; the agent’s tags 
   await hostRow(page, 'tag-web').locator('.tag-admin[data-tag="prod"]').waitFor();
   assert.deepEqual(await tagsOf(page, 'tag-web', 'admin'), ['db', 'prod']);
   assert.deepEqual(await tagsOf(page, 'tag-web', 'agent'), ['web'], 'the agent’s own stay');
-  assert.deepEqual(puts, [`${t.url}/api/hosts/tag-web/tags`]);
-  assert.deepEqual(t.dashboard.context.hub.parts.fleet.get('tag-web')?.record.tags, ['db', 'prod']);
+  assert.deepEqual(puts, [`${fleet.t.url}/api/hosts/tag-web/tags`]);
+  assert.deepEqual(fleet.t.dashboard.context.hub.parts.fleet.get('tag-web')?.record.tags, ['db', 'prod']);
 
   // Opened again, the form starts from the tags as they are; emptied, it removes them.
   await page.getByRole('button', { name: 'Actions for tag-web' }).click();
@@ -81,11 +59,11 @@ test('the admin edits a host’s tags from its Actions menu; the agent’s tags 
   await dialog.waitFor({ state: 'hidden' });
   await hostRow(page, 'tag-web').locator('.tag-admin[data-tag="prod"]').waitFor({ state: 'detached' });
   assert.deepEqual(await tagsOf(page, 'tag-web', 'admin'), ['db']);
-  assert.deepEqual(watched.errors, []);
+  assert.deepEqual(fleet.watched.errors, []);
 });
 
 test('the tag filter shows the hosts with a tag of either kind, and works together with the summary filter', async () => {
-  const { page } = watched;
+  const { page } = fleet.watched;
   await agent('tag-db', ['db', 'eu']);
   const gone = await agent('tag-gone', ['eu']);
   await agent('tag-none', []);
@@ -113,5 +91,5 @@ test('the tag filter shows the hosts with a tag of either kind, and works togeth
   await filter.selectOption('');
   await hostRow(page, 'tag-none').waitFor();
   assert.deepEqual(await shownHosts(page), ['tag-db', 'tag-gone', 'tag-none', 'tag-web']);
-  assert.deepEqual(watched.errors, []);
+  assert.deepEqual(fleet.watched.errors, []);
 });

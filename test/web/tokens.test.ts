@@ -1,30 +1,18 @@
 // API tokens in a real browser against a real dashboard: a token made in the panel is shown once,
 // works as `Authorization: Bearer` with the scope chosen in the form, shows its last use, and stops
 // working the moment it is revoked in the panel (after a confirmation).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Browser, Page } from 'playwright-core';
-import { login, startTestDashboard, type TestDashboard } from '../helpers/dashboard.js';
-import { buildWebClient, launchChromium, logIn, openPage, screenshot, until, type WatchedPage } from './helpers/browser.js';
+import type { Page } from 'playwright-core';
+import { login } from '../helpers/dashboard.js';
+import { logIn, openPage, screenshot, until } from './helpers/browser.js';
+import { watchedDashboard } from './helpers/watched-dashboard.js';
 
-let t: TestDashboard;
-let browser: Browser;
-let watched: WatchedPage;
-
-before(async () => {
-  buildWebClient();
-  [t, browser] = await Promise.all([startTestDashboard(), launchChromium()]);
-  watched = await openPage(browser, { permissions: ['clipboard-read', 'clipboard-write'] });
-  await logIn(watched.page, t.url);
-});
-after(async () => {
-  await browser?.close();
-  await t?.close();
-});
+const fleet = watchedDashboard({ page: { permissions: ['clipboard-read', 'clipboard-write'] } });
 
 /** A request as a script would make it: the token, no cookie, no CSRF token. */
 function withToken(secret: string, path: string, init: RequestInit = {}): Promise<Response> {
-  return fetch(`${t.url}${path}`, { ...init, headers: { authorization: `Bearer ${secret}`, ...init.headers } });
+  return fetch(`${fleet.t.url}${path}`, { ...init, headers: { authorization: `Bearer ${secret}`, ...init.headers } });
 }
 
 const focusedName = (page: Page) => page.evaluate('document.activeElement?.getAttribute("name") ?? ""');
@@ -38,7 +26,7 @@ async function pageHolds(page: Page, text: string): Promise<boolean> {
 }
 
 test('a token made in the panel is shown once, works with its scope until it is revoked there, then gets 401', async () => {
-  const { page } = watched;
+  const { page } = fleet.watched;
   const posts: string[] = [];
   page.on('request', (request) => {
     if (request.method() === 'POST' && request.url().endsWith('/api/tokens')) posts.push(request.url());
@@ -120,7 +108,8 @@ test('a token made in the panel is shown once, works with its scope until it is 
   await row.waitFor({ state: 'detached' });
   await panel.getByRole('status').filter({ hasText: '“ci-script” was revoked: it no longer works.' }).waitFor();
   await panel.getByText('No API token yet.').waitFor();
-  assert.equal(await focusedName(page), 'token_name', 'with its row gone, the focus goes to the form, inside the panel');
+  // The focus moves when the confirmation's close event comes, a task after it closed.
+  await until(async () => (await focusedName(page)) === 'token_name', 'with its row gone, the focus on the form, inside the panel');
 
   const after = await withToken(secret, '/api/hosts');
   assert.equal(after.status, 401, 'the revoked token is refused');
@@ -128,20 +117,20 @@ test('a token made in the panel is shown once, works with its scope until it is 
 
   await panel.getByRole('button', { name: 'Close' }).click();
   await panel.waitFor({ state: 'hidden' });
-  assert.deepEqual(watched.errors, []);
+  assert.deepEqual(fleet.watched.errors, []);
 });
 
 test('a name in use is refused in the form; on a phone in dark mode the panel fits the screen', async () => {
-  const session = await login(t.url);
-  const response = await fetch(`${t.url}/api/tokens`, {
+  const session = await login(fleet.t.url);
+  const response = await fetch(`${fleet.t.url}/api/tokens`, {
     method: 'POST',
     headers: { cookie: session.cookie, 'x-csrf-token': session.csrf, 'content-type': 'application/json' },
     body: JSON.stringify({ name: 'backup', scope: 'read' }),
   });
   assert.equal(response.status, 201);
 
-  const phone = await openPage(browser, { viewport: { width: 390, height: 844 }, colorScheme: 'dark' });
-  await logIn(phone.page, t.url);
+  const phone = await openPage(fleet.browser, { viewport: { width: 390, height: 844 }, colorScheme: 'dark' });
+  await logIn(phone.page, fleet.t.url);
   await phone.page.getByRole('button', { name: 'API tokens' }).click();
   const panel = phone.page.getByRole('dialog', { name: 'API tokens' });
   await panel.getByRole('rowheader', { name: 'backup' }).waitFor();
@@ -158,7 +147,7 @@ test('a name in use is refused in the form; on a phone in dark mode the panel fi
 });
 
 test('a name typed while a token is being made stays in the form for the next one', async () => {
-  const { page } = watched;
+  const { page } = fleet.watched;
   // The dashboard's answer is held back until the admin has typed the next name.
   let sent!: () => void;
   const posted = new Promise<void>((resolve) => (sent = resolve));
@@ -189,5 +178,5 @@ test('a name typed while a token is being made stays in the form for the next on
     release();
     await page.unroute('**/api/tokens');
   }
-  assert.deepEqual(watched.errors, []);
+  assert.deepEqual(fleet.watched.errors, []);
 });

@@ -85,6 +85,12 @@ export function hostRow(page: Page, hostId: string) {
   return page.locator(`tr[data-host="${hostId}"]`);
 }
 
+/** Opens the host's Actions menu and chooses `item` in it. */
+export async function chooseAction(page: Page, hostId: string, item: string): Promise<void> {
+  await page.getByRole('button', { name: `Actions for ${hostId}` }).click();
+  await page.getByRole('menuitem', { name: item, exact: true }).click();
+}
+
 /** Saves a screenshot of a page or of one element into test-artifacts/ (and a copy to `alsoTo`). */
 export async function screenshot(target: Page | Locator, name: string, alsoTo?: string): Promise<void> {
   fs.mkdirSync(ARTIFACTS_DIR, { recursive: true });
