@@ -70,7 +70,7 @@ export class Agent {
       system: this.system,
       updates,
       systemRecord: this.systemRecord,
-      state: new RunState(config.stateDir),
+      state: new RunState(config.stateDir, (err) => log.error({ err }, 'cannot write the run record: a restart of the agent now would not know the command that runs')),
       outbox: this.outbox,
       refresher: this.refresher,
       log,

@@ -62,6 +62,12 @@ export class CommandDesk {
   private readonly finished = new Map<string, StatusPayload>();
   /** Counts connections; a command deferred on one connection is not started on the next. */
   private connectionEpoch = 0;
+  /**
+   * The agent process is ending (a restart after a switch, `restart`, a stop signal): nothing new
+   * starts. A command that arrives now is not taken; `register` does not name it, so the dashboard
+   * sends it again to the next agent process.
+   */
+  private closing = false;
 
   constructor(private readonly parts: DeskParts) {}
 
@@ -77,6 +83,10 @@ export class CommandDesk {
 
   receive(name: string, commandId: string): void {
     if (name === 'stop') return this.stopFor(commandId);
+    if (this.closing) {
+      this.parts.log.info({ command: name, command_id: commandId }, 'the agent is exiting: the next agent process gets this command');
+      return;
+    }
     if (name === 'restart') return this.restart();
     if (name === 'reboot') return void this.reboot(commandId);
     const active = this.active;
@@ -92,10 +102,11 @@ export class CommandDesk {
       this.parts.sendTransient({ type: 'status', payload: reported });
       return;
     }
-    if (active?.report.status) {
-      // The previous command is over; only its report is outstanding (the status, or the proof of
-      // its delivery). The dashboard sent the next command because it has (or is about to have)
-      // that status: start it once the report is through rather than refuse it.
+    if (active?.report.status || active?.run.stopRequested) {
+      // The previous command is over, or stops: only its end or its report is outstanding (the
+      // status, or the proof of its delivery). The dashboard sent the next command because it has
+      // (or is about to have) that status, or gave the command up (a time limit, which also told it
+      // to stop): start the next one once the report is through rather than refuse it.
       const epoch = this.connectionEpoch;
       void active.report.delivered.then(() => {
         if (epoch === this.connectionEpoch) this.receive(name, commandId);
@@ -183,8 +194,13 @@ export class CommandDesk {
     this.parts.refresher.release(outcome.status === 'ok' ? (options.definition?.rechecks ?? []) : []);
     if (outcome.status === 'ok' && options.definition?.restartsAgent && this.parts.config.restartAfterSwitch) {
       log.info('restarting after the switch, so that the new agent version runs');
-      this.parts.exit(RESTART_EXIT_CODE);
+      this.exit(RESTART_EXIT_CODE);
     }
+  }
+
+  private exit(code: number): void {
+    this.closing = true;
+    this.parts.exit(code);
   }
 
   private remember(id: string, status: StatusPayload): void {
@@ -213,7 +229,7 @@ export class CommandDesk {
   }
 
   private restart(): void {
-    this.parts.exit(RESTART_EXIT_CODE);
+    this.exit(RESTART_EXIT_CODE);
   }
 
   /**
@@ -222,6 +238,7 @@ export class CommandDesk {
    * reported first.
    */
   async settleBeforeExit(reason: string): Promise<void> {
+    this.closing = true;
     const active = this.active;
     if (!active || active.run.survivesRestart) return;
     active.run.stop('SIGTERM', `stopped: ${reason}`);

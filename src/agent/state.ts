@@ -36,7 +36,14 @@ export class RunState {
   private readonly file: StateFile<typeof PersistedRun>;
   private readonly runsDir: string;
 
-  constructor(stateDir: string) {
+  /**
+   * `failed` hears of a record that could not be written or removed (a full or read-only disk): the
+   * command goes on and is reported by this process; only a restart meanwhile would not know it.
+   */
+  constructor(
+    stateDir: string,
+    private readonly failed: (err: Error) => void = () => {},
+  ) {
     this.file = new StateFile(stateDir, RUNNING_FILE, PersistedRun, 'a run record');
     this.runsDir = path.join(stateDir, RUNS_DIR);
   }
@@ -49,14 +56,24 @@ export class RunState {
 
   /** Written whole or not at all: a crash mid-write leaves the previous record. */
   write(run: PersistedRun): void {
-    this.file.write(run);
+    this.tolerate(() => this.file.write(run));
   }
 
   /** The command is reported: forget it and its run log. */
   clear(run: PersistedRun | null): void {
     // The log first: a record whose log is gone is reported as such, a log without a record is litter.
-    if (run?.step?.detached) fs.rmSync(run.step.log, { force: true });
-    this.file.remove();
+    this.tolerate(() => {
+      if (run?.step?.detached) fs.rmSync(run.step.log, { force: true });
+      this.file.remove();
+    });
+  }
+
+  private tolerate(change: () => void): void {
+    try {
+      change();
+    } catch (err) {
+      this.failed(err as Error);
+    }
   }
 
   logPathFor(commandId: string): string {

@@ -49,6 +49,24 @@ test('a switch outlives the agent killed under it; the next agent process report
   assert.equal(fs.existsSync(path.join(env.NIXFLEET_STATE_DIR ?? '', 'running.json')), false);
 });
 
+test('a command queued behind a switch goes to the agent process that starts after the switch restarted the agent', async () => {
+  const host = 'edge-03';
+  const env = fleet.agentEnv(host, fleet.repo(host).hostClone, { NIXFLEET_RESTART_AFTER_SWITCH: 'true' });
+  const first = await fleet.startAgent(env);
+  fleet.tools.set('nixos-rebuild', { lines: 20, pauseEvery: 10, pauseS: 0.2 });
+  const switchId = await fleet.send(host, 'switch');
+  // The dashboard sends the test as soon as the switch's status is in, while the agent is about to exit.
+  const testId = await fleet.send(host, 'test', { queue: true });
+  assert.equal(fleet.command(testId)?.status, 'queued');
+  assert.equal((await first.exited).code, 101);
+  assert.equal(fleet.command(switchId)?.status, 'succeeded');
+  // As systemd would: the next agent process.
+  await fleet.startAgent(env);
+  const ran = await fleet.ended(testId, SLOW_WAIT_MS);
+  assert.equal(ran.status, 'succeeded', ran.message);
+  assert.match(ran.message, /no tests/, 'the new agent process ran it');
+});
+
 /** The host of the last two tests, and its agent that runs now. */
 const EDGE = 'edge-02';
 let edgeEnv: Record<string, string>;

@@ -151,3 +151,18 @@ test('isolated mode: the first pull clones NIXFLEET_REPO_URL, later pulls make t
   assert.equal(fleet.host(host)?.generation, commit.slice(0, 7));
   await agent.kill('SIGTERM');
 });
+
+test('a run record that cannot be written (a full or read-only disk) does not end the agent: the command runs and is reported', async () => {
+  const host = 'disk-01';
+  const env = fleet.agentEnv(host, fleet.repo(host).hostClone);
+  const agent = await fleet.startAgent(env);
+  // A directory where the record goes: no write or removal of it can succeed, not even as root.
+  fs.mkdirSync(path.join(env.NIXFLEET_STATE_DIR ?? '', 'running.json', 'blocked'), { recursive: true });
+  fleet.tools.set('nix', { lines: 3 });
+  const record = await fleet.ended(await fleet.send(host, 'update'));
+  assert.equal(record.status, 'succeeded', record.message);
+  assert.match(agent.stderr(), /cannot write the run record/);
+  // Still the same agent process, still taking commands.
+  assert.equal((await fleet.ended(await fleet.send(host, 'check-version'))).status, 'succeeded');
+  assert.equal(agent.child.exitCode, null);
+});

@@ -3,7 +3,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { backoffCeilingMs, backoffDelayMs } from '../../src/agent/connection/backoff.js';
 import { TestFleet, sleep, waitFor } from './support/fleet.js';
-import { killAllAgents, startAgent } from './support/agent-process.js';
+import { killAllAgents, startAgent, type AgentProcess } from './support/agent-process.js';
+import { CloseCode } from '../../src/protocol/constants.js';
 import { DroppingServer, FreezingProxy } from './support/tcp.js';
 
 let fleet: TestFleet;
@@ -76,6 +77,36 @@ test('a real agent retries an unreachable dashboard with growing, jittered delay
   // Jittered: the waits at the ceiling are not one fixed value.
   const capped = chosen.slice(-6);
   assert.ok(Math.max(...capped) - Math.min(...capped) > 50, `capped delays ${capped.join(' ')}`);
+});
+
+/** What an agent logged each time it was disconnected: the close code, the delay it chose, and how many replacements in a row. */
+function disconnects(agent: AgentProcess): { code: number; delayMs: number; replacedInARow?: number }[] {
+  return agent
+    .stderr()
+    .split('\n')
+    .filter((line) => line.includes('"disconnected; reconnecting"'))
+    .map((line) => JSON.parse(line) as { code: number; delayMs: number; replacedInARow?: number });
+}
+
+test('two agents with one hostname do not fight: each replacement in a row waits longer before the next try', async () => {
+  const repo = fleet.repo('twin-01');
+  const minMs = 40;
+  const extra = { NIXFLEET_RECONNECT_MIN: `${minMs}ms`, NIXFLEET_RECONNECT_MAX: '1280ms' };
+  // Two machines configured alike: one hostname, two state dirs.
+  const twins = ['twin-a', 'twin-b'].map((name) => startAgent(fleet.agentEnv('twin-01', repo.hostClone, { ...extra, NIXFLEET_STATE_DIR: fleet.stateDir(name) })));
+  const replaced = (agent: AgentProcess) => disconnects(agent).filter((d) => d.code === CloseCode.replaced);
+  try {
+    await waitFor(() => twins.every((agent) => replaced(agent).length >= 5), 'five replacements of each', 30_000);
+  } finally {
+    await Promise.all(twins.map((agent) => agent.kill()));
+  }
+  for (const agent of twins) {
+    const closes = replaced(agent).slice(0, 5);
+    assert.deepEqual(closes.map((d) => d.replacedInARow), [1, 2, 3, 4, 5], 'each replacement counts on from the one before');
+    closes.forEach((d) => assert.ok(d.delayMs < backoffCeilingMs(d.replacedInARow ?? 0, { minMs, maxMs: 1_280 }), `${d.delayMs} ms under its ceiling`));
+    // From the third on the ceiling is 8 times the first: not all of them can still be under it.
+    assert.ok(Math.max(...closes.slice(2).map((d) => d.delayMs)) > minMs, `delays ${closes.map((d) => d.delayMs).join(' ')}`);
+  }
 });
 
 test('a dashboard that goes silent without closing is left after NIXFLEET_DEAD_AFTER, and the agent registers again', async () => {

@@ -26,10 +26,10 @@ after(async () => {
 });
 
 /** Sends `command` and waits until its program has printed and started its background child. */
-async function startLongCommand(command: string): Promise<{ id: string; pids: number[] }> {
+async function startLongCommand(command: string, host = HOST): Promise<{ id: string; pids: number[] }> {
   const pidsBefore = fleet.tools.pids().length;
   const childrenBefore = fleet.tools.children().length;
-  const id = await fleet.send(HOST, command);
+  const id = await fleet.send(host, command);
   await waitFor(() => (fleet.command(id)?.output_lines ?? 0) >= 4 && fleet.tools.children().length > childrenBefore, `${command} to run`);
   return { id, pids: [...fleet.tools.pids().slice(pidsBefore), ...fleet.tools.children().slice(childrenBefore)] };
 }
@@ -75,6 +75,19 @@ test('a program that ignores SIGTERM is killed with SIGKILL after the stop grace
   assert.equal(record.status, 'stopped');
   assert.ok(tookMs >= 1_900, `ended after ${tookMs} ms, before the 2 s grace`);
   await allGone(pids);
+});
+
+test('a process of the command that ignores SIGTERM is killed after the grace period even when the program itself ended on SIGTERM', async () => {
+  // An agent of its own, with a grace period longer than the 2 s its pipes get to drain after the
+  // program ended: the command is over (stopped) well before the grace period is.
+  const host = 'db-02';
+  await fleet.startAgent(fleet.agentEnv(host, fleet.repo(host).hostClone, { NIXFLEET_STOP_GRACE: '4s' }));
+  fleet.tools.set('nix', { lines: 3, spawnChild: true, childIgnoresTerm: true, sleepS: 300 });
+  const { id, pids } = await startLongCommand('update', host);
+  await fleet.send(host, 'stop');
+  assert.equal((await fleet.ended(id, 8_000)).status, 'stopped');
+  // The leftover goes with the group at the end of the grace period.
+  await waitFor(() => pids.every((pid) => !isAlive(pid)), `pids ${pids.join(' ')} to end`, 10_000);
 });
 
 test('a command sent while another runs is refused by the agent with command_rejected (the dashboard lost its records)', async () => {

@@ -138,9 +138,9 @@ export class CommandRun implements CommandContext {
     if (!running || !pid) return;
     signalGroup(pid, signal);
     if (signal === 'SIGKILL') return;
-    setTimeout(() => {
-      if (this.current === running) signalGroup(pid, 'SIGKILL');
-    }, this.config.stopGraceMs).unref();
+    // The whole group, whether or not its leader is still there: a program that ended on SIGTERM may
+    // leave one behind that ignored it. While any of them lives, no other group can take the id.
+    setTimeout(() => signalGroup(pid, 'SIGKILL'), this.config.stopGraceMs).unref();
   }
 
   private async await(running: RunningProcess, forgetAfter: boolean): Promise<StepResult> {

@@ -43,6 +43,12 @@ export interface ConnectionOptions {
 export class DashboardConnection {
   private socket: WebSocket | null = null;
   private attempt = 0;
+  /**
+   * Closes in a row that said another connection took this host (4001): another agent process has
+   * this hostname. Each waits longer, whatever registrations came between, so two agents with one
+   * hostname take turns slowly instead of replacing each other twice a second.
+   */
+  private replacedInARow = 0;
   private stopped = false;
   private reconnectTimer: NodeJS.Timeout | null = null;
   private deadTimer: NodeJS.Timeout | null = null;
@@ -165,9 +171,11 @@ export class DashboardConnection {
     this.barriers.clear();
     this.handlers.closed(code, reason);
     if (this.stopped) return;
-    const delayMs = backoffDelayMs(this.attempt, this.options.backoff);
-    this.attempt += 1;
-    this.options.log.info({ code, reason, delayMs, attempt: this.attempt }, 'disconnected; reconnecting');
+    this.replacedInARow = code === CloseCode.replaced ? this.replacedInARow + 1 : 0;
+    const attempt = Math.max(this.attempt, this.replacedInARow);
+    const delayMs = backoffDelayMs(attempt, this.options.backoff);
+    this.attempt = attempt + 1;
+    this.options.log.info({ code, reason, delayMs, attempt: this.attempt, replacedInARow: this.replacedInARow }, 'disconnected; reconnecting');
     this.reconnectTimer = setTimeout(() => this.connect(), delayMs);
   }
 

@@ -22,6 +22,8 @@ export interface FakeBehaviour {
   spawnChild?: boolean;
   /** Ignore SIGTERM (and so do its children): only SIGKILL ends it. */
   ignoreTerm?: boolean;
+  /** Only the background child ignores SIGTERM: the program ends on it and leaves the child. */
+  childIgnoresTerm?: boolean;
   /** A last stderr line. */
   errorLine?: string;
   exitCode?: number;
@@ -30,14 +32,17 @@ export interface FakeBehaviour {
 // The script sources its control file, prints with awk (fast enough for 100k lines) and exits.
 const SCRIPT = `#!/usr/bin/env bash
 tool=$(basename "$0")
-DELAY=0 LINES=3 STDERR_EVERY=0 PAUSE_EVERY=0 PAUSE=0 SLEEP=0 SPAWN_CHILD=0 IGNORE_TERM=0 ERROR_LINE= EXIT=0
+DELAY=0 LINES=3 STDERR_EVERY=0 PAUSE_EVERY=0 PAUSE=0 SLEEP=0 SPAWN_CHILD=0 IGNORE_TERM=0 CHILD_IGNORE_TERM=0 ERROR_LINE= EXIT=0
 # Before the control file is read: a start logged after set() behaves as that set() says.
 echo "start $$ $tool $*" >> "$FAKE_CONTROL_DIR/events.log"
 [ -f "$FAKE_CONTROL_DIR/$tool" ] && . "$FAKE_CONTROL_DIR/$tool"
 [ "$IGNORE_TERM" = 1 ] && trap '' TERM
 echo "$tool $*" >> "$FAKE_CONTROL_DIR/calls.log"
 echo $$ >> "$FAKE_CONTROL_DIR/pids"
-if [ "$SPAWN_CHILD" = 1 ]; then sleep 300 & echo $! >> "$FAKE_CONTROL_DIR/children"; fi
+if [ "$SPAWN_CHILD" = 1 ]; then
+  if [ "$CHILD_IGNORE_TERM" = 1 ]; then (trap '' TERM; exec sleep 300) & else sleep 300 & fi
+  echo $! >> "$FAKE_CONTROL_DIR/children"
+fi
 sleep "$DELAY"
 awk -v n="$LINES" -v every="$STDERR_EVERY" -v pe="$PAUSE_EVERY" -v p="$PAUSE" 'BEGIN {
   for (i = 1; i <= n; i++) {
@@ -75,6 +80,7 @@ export class FakeTools {
       SLEEP: behaviour.sleepS ?? 0,
       SPAWN_CHILD: behaviour.spawnChild ? 1 : 0,
       IGNORE_TERM: behaviour.ignoreTerm ? 1 : 0,
+      CHILD_IGNORE_TERM: behaviour.childIgnoresTerm ? 1 : 0,
       ERROR_LINE: `'${(behaviour.errorLine ?? '').replaceAll("'", '')}'`,
       EXIT: behaviour.exitCode ?? 0,
     };

@@ -103,12 +103,12 @@ export class TestFleet {
     return this.t.dashboard.context.hub.parts.commands.get(id);
   }
 
-  /** Sends a command as the admin; fails the test unless the dashboard queued it. */
-  async send(hostId: string, command: string): Promise<string> {
+  /** Sends a command as the admin (with `queue`, behind what the host runs); fails the test unless the dashboard took it. */
+  async send(hostId: string, command: string, options: { queue?: boolean } = {}): Promise<string> {
     const response = await fetch(`${this.t.url}/api/hosts/${hostId}/command`, {
       method: 'POST',
       headers: { cookie: this.session.cookie, 'x-csrf-token': this.session.csrf, 'content-type': 'application/json' },
-      body: JSON.stringify({ command }),
+      body: JSON.stringify({ command, ...options }),
     });
     const body = (await response.json()) as { command_id?: string; message?: string };
     if (response.status !== 202 || !body.command_id) throw new Error(`${command} to ${hostId}: HTTP ${response.status} ${body.message ?? ''}`);
