@@ -14,6 +14,8 @@ export interface Outcome {
   status: Exclude<CommandStatus, 'queued' | 'running'>;
   exit_code: number | null;
   message: string;
+  /** The agent refused the command (`command_rejected`): it ended `failed` without running. */
+  refused?: boolean;
 }
 
 const EVENT_LEVELS: Record<Outcome['status'], EventLevel> = {
@@ -50,7 +52,7 @@ export class CommandBook {
   private readonly runningByHost = new Map<string, CommandRecord>();
   /** Commands waiting for their host, oldest first. */
   private readonly queuedByHost = new Map<string, CommandRecord[]>();
-  private readonly endedListeners: ((record: CommandRecord) => void)[] = [];
+  private readonly endedListeners: ((record: CommandRecord, outcome: Outcome) => void)[] = [];
   private readonly reopenedListeners: ((record: CommandRecord) => void)[] = [];
   /**
    * When each running command went out to its agent. A command is `running` from the moment its
@@ -115,7 +117,7 @@ export class CommandBook {
   }
 
   /** Told after a command ended, whatever the reason. */
-  onEnded(listener: (record: CommandRecord) => void): void {
+  onEnded(listener: (record: CommandRecord, outcome: Outcome) => void): void {
     this.endedListeners.push(listener);
   }
 
@@ -219,7 +221,7 @@ export class CommandBook {
     const detail = outcome.message ? `: ${outcome.message}` : '';
     this.events.record(EVENT_LEVELS[outcome.status], `${record.command} on ${record.host_id} ${outcome.status}${detail}`, record.host_id);
     // The listeners first: the host is published once, with what the command's end taught.
-    for (const listener of this.endedListeners) listener(record);
+    for (const listener of this.endedListeners) listener(record, outcome);
     if (wasRunning) this.hostChanged(record.host_id);
     return true;
   }

@@ -7,7 +7,7 @@ import type { App, DashboardContext } from './context.js';
 
 export function hostAdminRoutes(app: App, ctx: DashboardContext): void {
   const { hub } = ctx;
-  const { fleet, commands, events, tokens } = hub.parts;
+  const { fleet, commands, events, tokens, rollouts } = hub.parts;
   const unknown = (id: string) => ({ error: 'unknown_host', message: `no host "${id}"` });
 
   app.post('/api/hosts', { preHandler: requireScope('admin'), schema: { body: CreateHostBody } }, async (request, reply) => {
@@ -51,10 +51,12 @@ export function hostAdminRoutes(app: App, ctx: DashboardContext): void {
       return reply.code(409).send({ error: 'host_connected', message: `${hostId} has a connected agent; stop it first or pass ?force=true` });
     }
     agent?.peer.close(CloseCode.credentialsRevoked, 'host removed');
-    const running = commands.runningFor(hostId);
-    if (running) commands.finish(running, { status: 'lost', exit_code: null, message: 'the host was removed' });
+    rollouts.hostRemoved(hostId, actorOf(request));
     tokens.revoke(hostId);
     fleet.remove(entry);
+    // Once the host is gone: a rollout that wants the lost step rolled back is refused at once.
+    const running = commands.runningFor(hostId);
+    if (running) commands.finish(running, { status: 'lost', exit_code: null, message: 'the host was removed' });
     events.record('warn', `${actorOf(request)} removed host ${hostId}${agent ? ' (its agent was connected)' : ''}`, hostId);
     return reply.code(204).send();
   });

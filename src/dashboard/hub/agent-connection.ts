@@ -186,7 +186,7 @@ export class AgentConnection {
     const busyWith = payload.current_command ? `busy with ${payload.current_command}` : 'busy';
     const pid = payload.current_pid ? ` (pid ${payload.current_pid})` : '';
     const reason = payload.reason ? `: ${payload.reason}` : '';
-    commands.finish(record, { status: 'failed', exit_code: null, message: `the agent refused it, ${busyWith}${pid}${reason}` });
+    commands.finish(record, { status: 'failed', exit_code: null, message: `the agent refused it, ${busyWith}${pid}${reason}`, refused: true });
   }
 
   onClose(): void {

@@ -11,7 +11,7 @@ import type { EventLog } from '../events.js';
 import type { CommandBook } from '../commands/command-book.js';
 import type { Dispatcher } from '../commands/dispatcher.js';
 import type { Fleet } from '../fleet/fleet.js';
-import { advance, cancel, findCommand, stepEnded, stepRefused, type HostAvailability } from './rules.js';
+import { advance, cancel, findCommand, hasRunningStep, stepEnded, stepRefused, type HostAvailability } from './rules.js';
 import { newRollout, planRollout } from './plan.js';
 
 /** Finished rollouts kept in memory and sent in `init`. */
@@ -54,7 +54,8 @@ export class RolloutBook {
     records: readonly Rollout[],
   ) {
     for (const rollout of records) this.remember(rollout);
-    parts.commands.onEnded((command) => this.commandEnded(command.id, command.status, command.message));
+    parts.commands.onEnded((command, outcome) => this.commandEnded(command.id, command.status, command.message, outcome.refused === true));
+    parts.commands.onReopened((command) => this.commandReopened(command.id, command.status));
   }
 
   /**
@@ -82,7 +83,11 @@ export class RolloutBook {
   }
 
   async find(id: string): Promise<Rollout | undefined> {
-    return this.byId.get(id) ?? (await this.parts.store.readRollout(id));
+    const kept = this.byId.get(id);
+    if (kept) return kept;
+    // One let go just now may still be on its way to storage.
+    await this.parts.store.flush();
+    return this.parts.store.readRollout(id);
   }
 
   /** Unfinished ones and the most recent others, newest first (for `init`). */
@@ -158,17 +163,45 @@ export class RolloutBook {
     return { ok: false, httpStatus: 409, error: 'rollout_state', message: `rollout ${id} has ended` };
   }
 
-  private commandEnded(commandId: string, status: Parameters<typeof stepEnded>[2], message: string): void {
-    const rolloutId = this.byCommand.get(commandId);
-    const rollout = rolloutId === undefined ? undefined : this.byId.get(rolloutId);
+  /**
+   * The host was removed (DELETE /api/hosts/:id): the steps of rollouts that wait for it in its queue
+   * are withdrawn, which takes the host out of those rollouts (a step that runs ends `lost`).
+   */
+  hostRemoved(hostId: string, actor: string): void {
+    for (const rollout of this.unfinished()) {
+      const host = rollout.hosts.find((h) => h.host_id === hostId);
+      for (const step of host ? [...host.steps, ...(host.rollback ? [host.rollback] : [])] : []) {
+        if (step.state === 'running' && step.command_id !== null && this.parts.commands.get(step.command_id)?.status === 'queued') {
+          this.parts.dispatcher.cancel(step.command_id, `${actor}, who removed ${hostId}`);
+        }
+      }
+    }
+  }
+
+  private commandEnded(commandId: string, status: Parameters<typeof stepEnded>[2], message: string, refused: boolean): void {
+    const rollout = this.rolloutOf(commandId);
     if (!rollout) return;
     const found = findCommand(rollout, commandId);
-    if (!stepEnded(rollout, commandId, status, message)) return;
+    if (!stepEnded(rollout, commandId, status, message, refused)) return;
     if (found && (found.host.state === 'failed' || found.host.state === 'rolled_back')) {
       const what = found.isRollback ? 'its rollback' : found.step.command;
       this.parts.events.record(found.host.state === 'failed' ? 'error' : 'warn', `rollout ${rollout.id}: ${found.host.host_id} ${found.host.state.replace('_', ' ')} (${what}: ${status}${message ? `, ${message}` : ''})`, found.host.host_id);
     }
     this.move(rollout);
+  }
+
+  /**
+   * A step's command is back in its host's queue (its agent never had it). A rollout cancelled since
+   * withdraws it, as it withdrew its queued commands when it was cancelled.
+   */
+  private commandReopened(commandId: string, status: string): void {
+    const rollout = this.rolloutOf(commandId);
+    if (status === 'queued' && rollout?.status === 'cancelled') this.parts.dispatcher.cancel(commandId, `rollout ${rollout.id}, cancelled`);
+  }
+
+  private rolloutOf(commandId: string): Rollout | undefined {
+    const rolloutId = this.byCommand.get(commandId);
+    return rolloutId === undefined ? undefined : this.byId.get(rolloutId);
   }
 
   /** Applies the rules, sends what they ask for, and keeps and publishes the result. */
@@ -250,9 +283,12 @@ export class RolloutBook {
     return taken;
   }
 
-  /** Keeps every unfinished rollout and the most recent finished ones in memory. */
+  /**
+   * Keeps every unfinished rollout and the most recent finished ones in memory, and a cancelled one
+   * until the step it left to finish has ended.
+   */
   private forgetFinished(): void {
-    const finished = this.snapshot().filter((rollout) => FINAL_ROLLOUT_STATUSES.has(rollout.status));
+    const finished = this.snapshot().filter((rollout) => FINAL_ROLLOUT_STATUSES.has(rollout.status) && !hasRunningStep(rollout));
     for (const rollout of finished.slice(RECENT_ROLLOUTS_KEPT)) {
       this.byId.delete(rollout.id);
       const published = this.published.get(rollout.id);

@@ -20,6 +20,11 @@ export interface StepDispatch {
 export const ROLLBACK_AFTER: ReadonlySet<string> = new Set(['switch', 'pull-switch', 'force-update', 'test']);
 
 
+/** Whether a command of the rollout may still be running (a step or a rollback): it has not settled. */
+export function hasRunningStep(rollout: Rollout): boolean {
+  return rollout.hosts.some((host) => host.steps.some((step) => step.state === 'running') || host.rollback?.state === 'running');
+}
+
 /** A host takes a place in its batch from its first step until it and its rollback are done. */
 const inFlight = (host: RolloutHost): boolean => host.state !== 'pending' && !isHostDone(host);
 
@@ -29,7 +34,7 @@ export function haltReason(rollout: Rollout): string | null {
   if (canary) return `canary ${canary.host_id} failed`;
   // A canary that never ran proved nothing: the others do not go on its word.
   const absent = rollout.hosts.find((host) => host.canary && host.state === 'skipped');
-  if (absent) return `canary ${absent.host_id} was skipped: ${absent.steps[0]?.message ?? 'offline'}`;
+  if (absent) return `canary ${absent.host_id} was skipped: ${absent.steps.find((step) => step.state !== 'succeeded')?.message || 'offline'}`;
   if (rollout.failures > rollout.strategy.max_failures) {
     return `${rollout.failures} host${rollout.failures === 1 ? '' : 's'} failed, ${rollout.strategy.max_failures} tolerated`;
   }
@@ -120,7 +125,7 @@ export function advance(rollout: Rollout, availability: (hostId: string) => Host
 function summary(rollout: Rollout): string {
   const done = rollout.hosts.filter((host) => host.state === 'succeeded').length;
   const skipped = rollout.hosts.filter((host) => host.state === 'skipped').length;
-  return `${done} host${done === 1 ? '' : 's'} succeeded${skipped ? `, ${skipped} skipped (offline)` : ''}`;
+  return `${done} host${done === 1 ? '' : 's'} succeeded${skipped ? `, ${skipped} skipped` : ''}`;
 }
 
 function finish(
@@ -162,25 +167,30 @@ export function findCommand(rollout: Rollout, commandId: string): { host: Rollou
   return null;
 }
 
+/** Ended without reaching its host: nothing it would have changed needs undoing. */
+const NEVER_SENT: ReadonlySet<CommandStatus> = new Set(['expired', 'cancelled']);
+
 /**
  * A command of the rollout ended. A failed step fails its host (its later steps are skipped), counts
- * as a failure, and asks for a rollback when the rollout wants one. Returns false for a command that is
- * not the rollout's or that was already settled.
+ * as a failure, and asks for a rollback when the rollout wants one and the step may have changed the
+ * host: not one that expired in the queue or that its agent refused (`refused`). A step withdrawn on
+ * its own (its queued command cancelled) takes its host out of the rollout, as one offline at its turn.
+ * Returns false for a command that is not the rollout's or that was already settled.
  */
-export function stepEnded(rollout: Rollout, commandId: string, status: CommandStatus, message: string): boolean {
+export function stepEnded(rollout: Rollout, commandId: string, status: CommandStatus, message: string, refused = false): boolean {
   const found = findCommand(rollout, commandId);
   const outcome = STEP_OUTCOMES[status];
   if (!found || !outcome || found.step.state !== 'running') return false;
-  settle(rollout, found.host, found.step, found.isRollback, outcome, message);
+  settle(rollout, found.host, found.step, found.isRollback, outcome, message, !refused && !NEVER_SENT.has(status));
   return true;
 }
 
-/** A step that could not even be sent (its host was removed meanwhile): it fails like one that ran. */
+/** A step that could not even be sent (its host was removed meanwhile): it fails, with nothing to roll back. */
 export function stepRefused(rollout: Rollout, host: RolloutHost, step: RolloutStep, message: string): void {
-  settle(rollout, host, step, host.rollback === step, 'failed', message);
+  settle(rollout, host, step, host.rollback === step, 'failed', message, false);
 }
 
-function settle(rollout: Rollout, host: RolloutHost, step: RolloutStep, isRollback: boolean, outcome: StepState, message: string): void {
+function settle(rollout: Rollout, host: RolloutHost, step: RolloutStep, isRollback: boolean, outcome: StepState, message: string, ran: boolean): void {
   step.state = outcome;
   step.message = message;
   if (isRollback) {
@@ -193,11 +203,17 @@ function settle(rollout: Rollout, host: RolloutHost, step: RolloutStep, isRollba
     else if (rollout.status === 'cancelled') host.state = 'cancelled';
     return;
   }
-  host.state = outcome === 'cancelled' && rollout.status === 'cancelled' ? 'cancelled' : 'failed';
+  if (outcome === 'cancelled' && rollout.status !== 'cancelled') {
+    // Withdrawn on its own (DELETE /api/commands/:id, or its host removed): not a failure.
+    host.state = 'skipped';
+    markRest(host, 'skipped', `${step.command} was withdrawn`);
+    return;
+  }
+  host.state = outcome === 'cancelled' ? 'cancelled' : 'failed';
   markRest(host, rollout.status === 'cancelled' ? 'cancelled' : 'skipped', `${step.command} did not succeed`);
   if (host.state === 'cancelled') return;
   rollout.failures += 1;
-  const wantsRollback = rollout.strategy.rollback_on_failure && ROLLBACK_AFTER.has(step.command) && rollout.status !== 'cancelled';
+  const wantsRollback = ran && rollout.strategy.rollback_on_failure && ROLLBACK_AFTER.has(step.command) && rollout.status !== 'cancelled';
   if (wantsRollback) host.rollback = { command: 'rollback', state: 'pending', command_id: null, message: '' };
 }
 

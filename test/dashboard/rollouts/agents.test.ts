@@ -7,6 +7,7 @@ import { connectAgent, connectBrowser, type TestSocket } from '../../helpers/soc
 import { TestFleet } from '../../agent/support/fleet.js';
 import { killAllAgents } from '../../agent/support/agent-process.js';
 import type { Rollout } from '../../../src/protocol/rollout.js';
+import { RECENT_ROLLOUTS_KEPT } from '../../../src/dashboard/rollouts/rollout-book.js';
 
 const ROLLOUT_MS = 60_000;
 let fleet: TestFleet;
@@ -168,6 +169,81 @@ test('a protocol v0 agent takes part like any other host; a host in a running ro
     assert.equal(final.hosts[0]?.steps[0]?.message, 'pulled');
   } finally {
     await v0.close();
+  }
+});
+
+test('a host removed mid-rollout leaves it: its queued step is withdrawn, its running one is lost, and nothing waits or is queued for it', async () => {
+  // rm-run takes its switch; rm-wait is offline, so its switch waits in its queue (offline: wait).
+  assert.equal((await api('POST', '/api/hosts', { hostname: 'rm-wait' })).status, 201);
+  const running = await connectAgent(fleet.t.wsUrl, 'rm-run');
+  try {
+    const rollout = await startRollout({ hosts: ['rm-run', 'rm-wait'], steps: ['switch'], batch_size: 2, max_failures: 5, rollback_on_failure: true, offline: 'wait' });
+    await running.next('command');
+    const { commands } = fleet.t.dashboard.context.hub.parts;
+    assert.equal(commands.queuedFor('rm-wait').length, 1);
+    assert.equal((await fetch(`${fleet.t.url}/api/hosts/rm-wait`, { method: 'DELETE', headers: { cookie: fleet.session.cookie, 'x-csrf-token': fleet.session.csrf } })).status, 204);
+    assert.equal((await fetch(`${fleet.t.url}/api/hosts/rm-run?force=true`, { method: 'DELETE', headers: { cookie: fleet.session.cookie, 'x-csrf-token': fleet.session.csrf } })).status, 204);
+    const final = await ended(rollout.id);
+    assert.equal(final.status, 'failed', final.message);
+    const [removedRunning, removedWaiting] = final.hosts;
+    assert.equal(removedRunning?.state, 'failed');
+    assert.equal(removedRunning?.steps[0]?.message, 'the host was removed');
+    assert.equal(removedRunning?.rollback?.state, 'failed', 'its rollback is refused: the host is gone');
+    assert.equal(removedRunning?.rollback?.command_id, null);
+    assert.equal(removedWaiting?.state, 'skipped');
+    assert.equal(removedWaiting?.steps[0]?.state, 'cancelled');
+    assert.equal(final.failures, 1, 'the withdrawn step is not a failure');
+    assert.deepEqual([...commands.queuedFor('rm-run'), ...commands.queuedFor('rm-wait')], [], 'nothing left queued for the removed hosts');
+  } finally {
+    await running.close();
+  }
+});
+
+test('a step of a cancelled rollout that goes back to its queue (its agent never had it) is withdrawn, not sent again', async () => {
+  const first = await connectAgent(fleet.t.wsUrl, 'cx-01');
+  const rollout = await startRollout({ hosts: ['cx-01'], steps: ['pull'], batch_size: 1 });
+  const sent = await first.next('command');
+  const commandId = String(sent.payload.command_id);
+  // Cancelled while its command runs (as far as the dashboard knows): that command is left to finish.
+  assert.equal((await api('POST', `/api/rollouts/${rollout.id}/cancel`)).status, 200);
+  // The agent comes back without it (it never got it): the dashboard would send it again.
+  first.ws.terminate();
+  const second = await connectAgent(fleet.t.wsUrl, 'cx-01');
+  try {
+    const { commands } = fleet.t.dashboard.context.hub.parts;
+    await browser.until(() => commands.get(commandId)?.status === 'cancelled', ROLLOUT_MS, 'the step to be withdrawn');
+    await second.barrier();
+    assert.equal(second.ofType('command').length, 0, 'the step of the cancelled rollout was not sent again');
+    const final = await browser.until(() => statesOf(rollout.id).find((r) => r.hosts[0]?.steps[0]?.state === 'cancelled'), ROLLOUT_MS, 'the step cancelled in the record');
+    assert.equal(final.hosts[0]?.state, 'cancelled');
+  } finally {
+    await second.close();
+  }
+});
+
+test('a cancelled rollout keeps following the step it left to finish, however many rollouts end meanwhile', async () => {
+  const slow = await connectAgent(fleet.t.wsUrl, 'fg-01');
+  const quick = await connectAgent(fleet.t.wsUrl, 'fg-02');
+  try {
+    const held = await startRollout({ hosts: ['fg-01'], steps: ['pull'], batch_size: 1 });
+    const step = await slow.next('command');
+    assert.equal((await api('POST', `/api/rollouts/${held.id}/cancel`)).status, 200);
+    // More rollouts end than the dashboard keeps in memory once ended.
+    for (let i = 0; i <= RECENT_ROLLOUTS_KEPT; i++) {
+      const other = await startRollout({ hosts: ['fg-02'], steps: ['pull'], batch_size: 1 });
+      const command = await quick.next('command');
+      quick.send('status', { status: 'ok', command: 'pull', command_id: command.payload.command_id, exit_code: 0, message: '' });
+      assert.equal((await ended(other.id)).status, 'succeeded');
+    }
+    slow.send('status', { status: 'ok', command: 'pull', command_id: step.payload.command_id, exit_code: 0, message: 'pulled late' });
+    await browser.until(() => statesOf(held.id).find((r) => r.hosts[0]?.steps[0]?.state === 'succeeded'), ROLLOUT_MS, 'the held step to end in the record');
+    const stored = (await api('GET', `/api/rollouts/${held.id}`)).body.rollout as Rollout;
+    assert.equal(stored.hosts[0]?.steps[0]?.state, 'succeeded');
+    assert.equal(stored.hosts[0]?.steps[0]?.message, 'pulled late');
+    assert.equal(stored.hosts[0]?.state, 'succeeded', 'its only step, done');
+    assert.equal(stored.status, 'cancelled');
+  } finally {
+    await Promise.all([slow.close(), quick.close()]);
   }
 });
 

@@ -103,6 +103,42 @@ test('rollback_on_failure rolls back a host whose switch or test failed and reco
   assert.equal(rollout.status, 'failed');
 });
 
+test('a step that never reached its host is not rolled back: expired in the queue, or refused by its agent', () => {
+  const rollout = rolloutOf({ batch_size: 3, max_failures: 5, rollback_on_failure: true, steps: ['switch'] }, ['a', 'b', 'c']);
+  move(rollout);
+  assert.ok(stepEnded(rollout, idOf(rollout, 'a', 'switch'), 'expired', 'not sent within 1440 min'));
+  assert.ok(stepEnded(rollout, idOf(rollout, 'b', 'switch'), 'failed', 'the agent refused it, busy with pull', true));
+  assert.ok(stepEnded(rollout, idOf(rollout, 'c', 'switch'), 'failed', 'switch broke'));
+  assert.deepEqual(move(rollout), ['c:rollback'], 'only the switch that ran');
+  assert.deepEqual(rollout.hosts.map((h) => [h.state, h.rollback?.state ?? null]), [['failed', null], ['failed', null], ['failed', 'running']]);
+  assert.equal(rollout.failures, 3, 'each still counts as a failure');
+});
+
+test('a step withdrawn on its own takes its host out without a failure; a withdrawn canary halts', () => {
+  const rollout = rolloutOf({ batch_size: 2, rollback_on_failure: true, steps: ['pull', 'switch'] }, ['a', 'b', 'c']);
+  move(rollout);
+  end(rollout, 'a', 'pull');
+  assert.ok(stepEnded(rollout, idOf(rollout, 'a', 'switch'), 'cancelled', 'cancelled by admin'));
+  assert.deepEqual(move(rollout), ['c:pull'], 'its place goes to the next host');
+  assert.equal(rollout.hosts[0]?.state, 'skipped');
+  assert.deepEqual(rollout.hosts[0]?.steps.map((s) => s.state), ['succeeded', 'cancelled']);
+  assert.equal(rollout.hosts[0]?.rollback, null);
+  assert.equal(rollout.failures, 0);
+  end(rollout, 'b', 'pull');
+  end(rollout, 'b', 'switch');
+  end(rollout, 'c', 'pull');
+  end(rollout, 'c', 'switch');
+  assert.equal(rollout.status, 'succeeded');
+  assert.equal(rollout.message, '2 hosts succeeded, 1 skipped');
+
+  const withCanary = rolloutOf({ canary: 1, batch_size: 2, steps: ['pull'] }, ['a', 'b']);
+  move(withCanary);
+  assert.ok(stepEnded(withCanary, idOf(withCanary, 'a', 'pull'), 'cancelled', 'cancelled by admin'));
+  assert.deepEqual(move(withCanary), [], 'b does not go on the word of a canary that never ran');
+  assert.equal(withCanary.status, 'halted');
+  assert.equal(withCanary.message, 'canary a was skipped: cancelled by admin');
+});
+
 test('pause lets hosts in flight finish their steps but starts none; resume goes on', () => {
   const rollout = rolloutOf({ batch_size: 1, steps: ['pull', 'switch'] }, ['a', 'b']);
   move(rollout);
