@@ -70,7 +70,7 @@ export class Agent {
       system: this.system,
       updates,
       systemRecord: this.systemRecord,
-      state: new RunState(config.stateDir, (err) => log.error({ err }, 'cannot write the run record: a restart of the agent now would not know the command that runs')),
+      state: new RunState(config.stateDir, (err) => log.error({ err }, 'cannot write or remove the run record: a restart of the agent now could miss the command that runs or report one again')),
       outbox: this.outbox,
       refresher: this.refresher,
       log,

@@ -64,8 +64,8 @@ export class CommandDesk {
   private connectionEpoch = 0;
   /**
    * The agent process is ending (a restart after a switch, `restart`, a stop signal): nothing new
-   * starts. A command that arrives now is not taken; `register` does not name it, so the dashboard
-   * sends it again to the next agent process.
+   * starts but a reboot. A command that arrives now is not taken; `register` does not name it, so the
+   * dashboard sends it again to the next agent process.
    */
   private closing = false;
 
@@ -83,12 +83,14 @@ export class CommandDesk {
 
   receive(name: string, commandId: string): void {
     if (name === 'stop') return this.stopFor(commandId);
+    // The dashboard completes a reboot when the agent is back: one not done now would never be.
+    if (name === 'reboot') return void this.reboot(commandId);
     if (this.closing) {
+      // `restart` is what happens anyway.
       this.parts.log.info({ command: name, command_id: commandId }, 'the agent is exiting: the next agent process gets this command');
       return;
     }
     if (name === 'restart') return this.restart();
-    if (name === 'reboot') return void this.reboot(commandId);
     const active = this.active;
     // A command this agent already has is never run twice. The dashboard sends a command again
     // only when it believes the agent never had it; if it is wrong, it gets the truth instead.

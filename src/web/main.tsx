@@ -2,10 +2,10 @@
 import { render } from 'preact';
 import { createAppState } from './state/app-state.js';
 import { App } from './ui/app.js';
-import { drawOncePerFrame } from './ui/draw-timing.js';
+import { scheduleDraws } from './ui/draw-timing.js';
 import { AppContext } from './ui/hooks.js';
 
-drawOncePerFrame();
+scheduleDraws();
 
 const root = document.getElementById('app');
 const csrfToken = document.querySelector<HTMLMetaElement>('meta[name="csrf-token"]')?.content ?? '';

@@ -53,7 +53,8 @@ test('a command queued behind a switch goes to the agent process that starts aft
   const host = 'edge-03';
   const env = fleet.agentEnv(host, fleet.repo(host).hostClone, { NIXFLEET_RESTART_AFTER_SWITCH: 'true' });
   const first = await fleet.startAgent(env);
-  fleet.tools.set('nixos-rebuild', { lines: 20, pauseEvery: 10, pauseS: 0.2 });
+  // Long enough (3 s) that the test is queued while the switch runs.
+  fleet.tools.set('nixos-rebuild', { lines: 30, pauseEvery: 10, pauseS: 1 });
   const switchId = await fleet.send(host, 'switch');
   // The dashboard sends the test as soon as the switch's status is in, while the agent is about to exit.
   const testId = await fleet.send(host, 'test', { queue: true });

@@ -161,7 +161,7 @@ test('a run record that cannot be written (a full or read-only disk) does not en
   fleet.tools.set('nix', { lines: 3 });
   const record = await fleet.ended(await fleet.send(host, 'update'));
   assert.equal(record.status, 'succeeded', record.message);
-  assert.match(agent.stderr(), /cannot write the run record/);
+  assert.match(agent.stderr(), /cannot write or remove the run record/);
   // Still the same agent process, still taking commands.
   assert.equal((await fleet.ended(await fleet.send(host, 'check-version'))).status, 'succeeded');
   assert.equal(agent.child.exitCode, null);

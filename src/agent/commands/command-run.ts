@@ -8,7 +8,7 @@ import type { OperationProgressPayload, TestProgressPayload, AgentToDashboardMes
 import type { Stream } from '../../protocol/model.js';
 import type { AgentConfig } from '../config.js';
 import type { CommandReport } from '../output/outbox.js';
-import { signalGroup, startPiped, type RunningProcess, type StepResult } from '../executor/process-group.js';
+import { groupAlive, signalGroup, startPiped, type RunningProcess, type StepResult } from '../executor/process-group.js';
 import { followRunLog, startDetached } from '../executor/detached.js';
 import type { PersistedRun, RunState } from '../state.js';
 import type { UpdateStatusBook } from '../host/update-status.js';
@@ -42,6 +42,8 @@ export class CommandRun implements CommandContext {
   private current: RunningProcess | null = null;
   private stopSignal: NodeJS.Signals | null = null;
   private stopReason = '';
+  /** The SIGKILL at the end of a stop's grace period. */
+  private killTimer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly parts: CommandRunParts,
@@ -140,7 +142,10 @@ export class CommandRun implements CommandContext {
     if (signal === 'SIGKILL') return;
     // The whole group, whether or not its leader is still there: a program that ended on SIGTERM may
     // leave one behind that ignored it. While any of them lives, no other group can take the id.
-    setTimeout(() => signalGroup(pid, 'SIGKILL'), this.config.stopGraceMs).unref();
+    this.killTimer ??= setTimeout(() => {
+      this.killTimer = null;
+      signalGroup(pid, 'SIGKILL');
+    }, this.config.stopGraceMs).unref();
   }
 
   private async await(running: RunningProcess, forgetAfter: boolean): Promise<StepResult> {
@@ -150,6 +155,11 @@ export class CommandRun implements CommandContext {
     } finally {
       this.current = null;
       if (forgetAfter) this.record(null);
+      // Nothing of the group left: its id is free for another group before the grace period ends.
+      if (this.killTimer && running.pid && !groupAlive(running.pid)) {
+        clearTimeout(this.killTimer);
+        this.killTimer = null;
+      }
     }
   }
 

@@ -4,31 +4,19 @@
 // in the same write as the command it sent, and tells browsers.
 import { randomUUID } from 'node:crypto';
 import { FINAL_COMMAND_STATUSES } from '../../protocol/constants.js';
-import { describeStrategy, FINAL_ROLLOUT_STATUSES, isHostDone, type CreateRolloutBody, type Rollout } from '../../protocol/rollout.js';
+import { describeStrategy, FINAL_ROLLOUT_STATUSES, isHostDone, type CreateRolloutBody, type Rollout, type RolloutHost } from '../../protocol/rollout.js';
 import type { Store } from '../store/store.js';
 import type { Fanout } from '../hub/fanout.js';
 import type { EventLog } from '../events.js';
 import type { CommandBook } from '../commands/command-book.js';
 import type { Dispatcher } from '../commands/dispatcher.js';
 import type { Fleet } from '../fleet/fleet.js';
-import { advance, cancel, findCommand, hasRunningStep, stepEnded, stepRefused, type HostAvailability } from './rules.js';
+import { advance, cancel, commandsOf, findCommand, hasRunningStep, stepEnded, stepRefused, type HostAvailability } from './rules.js';
 import { newRollout, planRollout } from './plan.js';
+import { RolloutPublisher } from './rollout-publisher.js';
 
 /** Finished rollouts kept in memory and sent in `init`. */
 export const RECENT_ROLLOUTS_KEPT = 20;
-/**
- * A rollout's changes reach browsers at most this often, each time with only the hosts that changed:
- * a batch of fifty hosts ending their step together is one small message, not fifty copies of a record
- * that grows with the fleet.
- */
-export const ROLLOUT_PUBLISH_INTERVAL_MS = 100;
-
-/** What browsers were last sent of a rollout: each host as JSON, to find the ones that changed. */
-interface Published {
-  hosts: Map<string, string>;
-  timer: NodeJS.Timeout | null;
-}
-
 export interface RolloutParts {
   store: Store;
   fanout: Fanout;
@@ -47,12 +35,13 @@ export class RolloutBook {
   private readonly byId = new Map<string, Rollout>();
   /** Which unfinished rollout each command belongs to. */
   private readonly byCommand = new Map<string, string>();
-  private readonly published = new Map<string, Published>();
+  private readonly publisher: RolloutPublisher;
 
   constructor(
     private readonly parts: RolloutParts,
     records: readonly Rollout[],
   ) {
+    this.publisher = new RolloutPublisher(parts.fanout);
     for (const rollout of records) this.remember(rollout);
     parts.commands.onEnded((command, outcome) => this.commandEnded(command.id, command.status, command.message, outcome.refused === true));
     parts.commands.onReopened((command) => this.commandReopened(command.id, command.status));
@@ -66,7 +55,7 @@ export class RolloutBook {
   async resumeAfterRestart(): Promise<void> {
     for (const rollout of this.unfinished()) {
       for (const host of rollout.hosts) {
-        for (const step of [...host.steps, ...(host.rollback ? [host.rollback] : [])]) {
+        for (const step of commandsOf(host)) {
           if (step.state !== 'running' || step.command_id === null) continue;
           const command = await this.parts.commands.find(step.command_id);
           if (!command) stepEnded(rollout, step.command_id, 'lost', 'its command is no longer known');
@@ -139,10 +128,9 @@ export class RolloutBook {
     if (!rollout) return this.finished(id);
     if (FINAL_ROLLOUT_STATUSES.has(rollout.status)) return this.finished(id);
     // Steps whose commands wait in a queue are withdrawn; a command that runs is left to finish.
-    const queued = rollout.hosts.flatMap((host) => [...host.steps, ...(host.rollback ? [host.rollback] : [])])
-      .filter((step) => step.state === 'running' && step.command_id !== null && this.parts.commands.get(step.command_id)?.status === 'queued');
+    const queued = this.queuedCommands(rollout.hosts);
     cancel(rollout, Date.now());
-    for (const step of queued) if (step.command_id) this.parts.dispatcher.cancel(step.command_id, `rollout ${id} cancelled by ${actor}`);
+    for (const commandId of queued) this.parts.dispatcher.cancel(commandId, `rollout ${id} cancelled by ${actor}`);
     this.parts.events.record('warn', `${actor} cancelled rollout ${id}`);
     this.save(rollout);
     return { ok: true, rollout };
@@ -169,13 +157,17 @@ export class RolloutBook {
    */
   hostRemoved(hostId: string, actor: string): void {
     for (const rollout of this.unfinished()) {
-      const host = rollout.hosts.find((h) => h.host_id === hostId);
-      for (const step of host ? [...host.steps, ...(host.rollback ? [host.rollback] : [])] : []) {
-        if (step.state === 'running' && step.command_id !== null && this.parts.commands.get(step.command_id)?.status === 'queued') {
-          this.parts.dispatcher.cancel(step.command_id, `${actor}, who removed ${hostId}`);
-        }
-      }
+      const queued = this.queuedCommands(rollout.hosts.filter((host) => host.host_id === hostId));
+      for (const commandId of queued) this.parts.dispatcher.cancel(commandId, `${actor}, who removed ${hostId}`);
     }
+  }
+
+  /** The commands of these hosts' steps that still wait in a queue. */
+  private queuedCommands(hosts: readonly RolloutHost[]): string[] {
+    return hosts
+      .flatMap((host) => commandsOf(host))
+      .filter((step) => step.state === 'running' && step.command_id !== null && this.parts.commands.get(step.command_id)?.status === 'queued')
+      .map((step) => step.command_id ?? '');
   }
 
   private commandEnded(commandId: string, status: Parameters<typeof stepEnded>[2], message: string, refused: boolean): void {
@@ -237,34 +229,19 @@ export class RolloutBook {
   private save(rollout: Rollout): void {
     rollout.revision += 1;
     this.parts.store.putRollout(rollout);
-    const published = this.published.get(rollout.id);
-    if (!published) this.publish(rollout);
-    else published.timer ??= setTimeout(() => this.publish(rollout), ROLLOUT_PUBLISH_INTERVAL_MS);
+    this.publisher.changed(rollout);
     if (FINAL_ROLLOUT_STATUSES.has(rollout.status)) this.forgetFinished();
-  }
-
-  /** The first publication carries every host; the later ones only the hosts that changed since. */
-  private publish(rollout: Rollout): void {
-    const previous = this.published.get(rollout.id);
-    if (previous?.timer) clearTimeout(previous.timer);
-    const hosts = new Map(rollout.hosts.map((host) => [host.host_id, JSON.stringify(host)]));
-    const changed = previous ? rollout.hosts.filter((host) => previous.hosts.get(host.host_id) !== hosts.get(host.host_id)) : rollout.hosts;
-    this.published.set(rollout.id, { hosts, timer: null });
-    this.parts.fanout.publishState('rollout_update', { rollout: { ...rollout, hosts: changed }, delta: previous !== undefined });
   }
 
   /** Publishes what waits (shutdown). */
   stop(): void {
-    for (const [id, published] of this.published) {
-      const rollout = this.byId.get(id);
-      if (published.timer && rollout) this.publish(rollout);
-    }
+    this.publisher.flush((id) => this.byId.get(id));
   }
 
   private remember(rollout: Rollout): void {
     this.byId.set(rollout.id, rollout);
     for (const host of rollout.hosts) {
-      for (const step of [...host.steps, ...(host.rollback ? [host.rollback] : [])]) {
+      for (const step of commandsOf(host)) {
         if (step.command_id !== null) this.byCommand.set(step.command_id, rollout.id);
       }
     }
@@ -291,9 +268,7 @@ export class RolloutBook {
     const finished = this.snapshot().filter((rollout) => FINAL_ROLLOUT_STATUSES.has(rollout.status) && !hasRunningStep(rollout));
     for (const rollout of finished.slice(RECENT_ROLLOUTS_KEPT)) {
       this.byId.delete(rollout.id);
-      const published = this.published.get(rollout.id);
-      if (published?.timer) this.publish(rollout);
-      this.published.delete(rollout.id);
+      this.publisher.forget(rollout);
       for (const [commandId, rolloutId] of this.byCommand) if (rolloutId === rollout.id) this.byCommand.delete(commandId);
     }
   }

@@ -66,6 +66,11 @@ function start(step: RolloutStep, out: StepDispatch[], host: RolloutHost): void 
   out.push({ host, step });
 }
 
+/** A host's commands: its steps, then its rollback if it has one. */
+export function commandsOf(host: RolloutHost): RolloutStep[] {
+  return host.rollback ? [...host.steps, host.rollback] : [...host.steps];
+}
+
 /** The hosts allowed to start now: the canaries first and alone, then the rest in order. */
 function startable(rollout: Rollout): RolloutHost[] {
   const canaries = rollout.hosts.filter((host) => host.canary);
@@ -167,9 +172,6 @@ export function findCommand(rollout: Rollout, commandId: string): { host: Rollou
   return null;
 }
 
-/** Ended without reaching its host: nothing it would have changed needs undoing. */
-const NEVER_SENT: ReadonlySet<CommandStatus> = new Set(['expired', 'cancelled']);
-
 /**
  * A command of the rollout ended. A failed step fails its host (its later steps are skipped), counts
  * as a failure, and asks for a rollback when the rollout wants one and the step may have changed the
@@ -181,7 +183,8 @@ export function stepEnded(rollout: Rollout, commandId: string, status: CommandSt
   const found = findCommand(rollout, commandId);
   const outcome = STEP_OUTCOMES[status];
   if (!found || !outcome || found.step.state !== 'running') return false;
-  settle(rollout, found.host, found.step, found.isRollback, outcome, message, !refused && !NEVER_SENT.has(status));
+  // Expired in its queue, or refused by its agent: it never reached the host, nothing to undo.
+  settle(rollout, found.host, found.step, found.isRollback, outcome, message, !refused && status !== 'expired');
   return true;
 }
 
@@ -204,7 +207,8 @@ function settle(rollout: Rollout, host: RolloutHost, step: RolloutStep, isRollba
     return;
   }
   if (outcome === 'cancelled' && rollout.status !== 'cancelled') {
-    // Withdrawn on its own (DELETE /api/commands/:id, or its host removed): not a failure.
+    // Withdrawn on its own (DELETE /api/commands/:id, or its host removed): not a failure. The steps
+    // before it stay as they ran.
     host.state = 'skipped';
     markRest(host, 'skipped', `${step.command} was withdrawn`);
     return;

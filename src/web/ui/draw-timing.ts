@@ -7,9 +7,9 @@
 import { options } from 'preact';
 
 /** Events an admin makes one at a time, each of which the next may act on. */
-const DISCRETE_EVENTS: ReadonlySet<string> = new Set(['click', 'keydown', 'input', 'change', 'submit', 'toggle', 'close', 'cancel']);
+const DISCRETE_EVENTS: ReadonlySet<string> = new Set(['click', 'keydown', 'input', 'change', 'submit', 'toggle', 'close']);
 
-export function drawOncePerFrame(): void {
+export function scheduleDraws(): void {
   let pending: (() => void) | null = null;
   let frameRequested = false;
   const drawNow = () => {
@@ -29,7 +29,8 @@ export function drawOncePerFrame(): void {
   const previous = options.event;
   options.event = (event: Event) => {
     // A microtask queued here runs once the handler has returned: the browser runs them after each
-    // event listener.
+    // event listener (so between a child's handler and an ancestor's for one event, were there both;
+    // the page has no such pair).
     if (DISCRETE_EVENTS.has(event.type)) queueMicrotask(drawNow);
     return previous ? previous(event) : event;
   };
