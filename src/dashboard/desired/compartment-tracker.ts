@@ -17,6 +17,8 @@ const NEVER_RAN: ReadonlySet<string> = new Set(['cancelled', 'expired']);
 export class CompartmentTracker {
   /** The newest nixfleet-agent version among the hosts, unless one is configured. */
   private newestAgentVersion: string | null = null;
+  /** Each v1 host's agent version, to find the newest again when a host's goes down or it is removed. */
+  private readonly agentVersions = new Map<string, string>();
 
   constructor(
     private readonly desired: DesiredTracker,
@@ -29,12 +31,37 @@ export class CompartmentTracker {
 
   /**
    * Takes note of a host's agent version. True when the fleet's newest version moved, so that every
-   * other host must be judged again.
+   * other host must be judged again. The newest is of the hosts there are now: a host that goes back
+   * to an older version, or is removed, no longer sets it.
    */
   noteAgentVersion(record: HostRecord): boolean {
-    if (record.protocol_version < 1 || !record.agent_version) return false;
-    if (this.newestAgentVersion !== null && compareVersions(record.agent_version, this.newestAgentVersion) <= 0) return false;
-    this.newestAgentVersion = record.agent_version;
+    const version = record.protocol_version >= 1 ? record.agent_version : '';
+    const before = this.agentVersions.get(record.id);
+    if ((before ?? '') === version) return false;
+    if (version) this.agentVersions.set(record.id, version);
+    else this.agentVersions.delete(record.id);
+    if (version && (this.newestAgentVersion === null || compareVersions(version, this.newestAgentVersion) > 0)) return this.newest(version);
+    // Only a host that had the newest version can lower it: then every host is looked at (rare).
+    return before === this.newestAgentVersion ? this.newest(this.findNewest()) : false;
+  }
+
+  /** The host is gone: true when the fleet's newest version moved. */
+  hostRemoved(hostId: string): boolean {
+    const before = this.agentVersions.get(hostId);
+    if (before === undefined) return false;
+    this.agentVersions.delete(hostId);
+    return before === this.newestAgentVersion ? this.newest(this.findNewest()) : false;
+  }
+
+  private findNewest(): string | null {
+    let newest: string | null = null;
+    for (const version of this.agentVersions.values()) if (newest === null || compareVersions(version, newest) > 0) newest = version;
+    return newest;
+  }
+
+  private newest(version: string | null): boolean {
+    if (version === this.newestAgentVersion) return false;
+    this.newestAgentVersion = version;
     return this.configuredAgentVersion === undefined;
   }
 

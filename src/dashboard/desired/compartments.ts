@@ -63,16 +63,33 @@ export const SHORT_COMMIT_LENGTH = 7;
 
 export const short = (commit: string): string => commit.slice(0, SHORT_COMMIT_LENGTH);
 
-/** Compares dotted versions numerically (`0.10.0` > `0.9.2`); a part that is not a number compares as text. */
+/**
+ * Compares versions as semantic versions do: dotted parts numerically (`0.10.0` > `0.9.2`), a part
+ * that is not a number as text; a pre-release comes before its release (`0.2.0-rc.1` < `0.2.0`) and
+ * build metadata (`+…`) does not count.
+ */
 export function compareVersions(a: string, b: string): number {
-  const parts = (v: string) => v.replace(/^v/, '').split(/[.+-]/);
-  const left = parts(a);
-  const right = parts(b);
+  const split = (v: string) => {
+    const [core = '', ...pre] = v.replace(/^v/, '').replace(/\+.*$/, '').split('-');
+    return { core: core.split('.'), pre: pre.join('-') };
+  };
+  const left = split(a);
+  const right = split(b);
+  const order = compareParts(left.core, right.core, '0');
+  if (order !== 0) return order;
+  if (left.pre === right.pre) return 0;
+  // A release is newer than any of its pre-releases.
+  if (left.pre === '') return 1;
+  if (right.pre === '') return -1;
+  return compareParts(left.pre.split('.'), right.pre.split('.'), '');
+}
+
+function compareParts(left: readonly string[], right: readonly string[], missing: string): number {
   for (let i = 0; i < Math.max(left.length, right.length); i++) {
-    const x = left[i] ?? '0';
-    const y = right[i] ?? '0';
-    const nx = Number(x);
-    const ny = Number(y);
+    const x = left[i] ?? missing;
+    const y = right[i] ?? missing;
+    const nx = x === '' ? Number.NaN : Number(x);
+    const ny = y === '' ? Number.NaN : Number(y);
     const order = Number.isFinite(nx) && Number.isFinite(ny) ? nx - ny : x.localeCompare(y);
     if (order !== 0) return Math.sign(order);
   }

@@ -230,6 +230,7 @@ export class Fleet {
     this.sortedIds = null;
     this.store.deleteHost(entry.record.id);
     this.fanout.publishState('host_removed', { host_id: entry.record.id });
+    if (this.compartments.hostRemoved(entry.record.id)) this.rejudgeAll();
   }
 
   heartbeat(entry: HostEntry, payload: HeartbeatPayload, now = Date.now()): void {
