@@ -27,8 +27,7 @@ ${CONNECTION}
 Example, deploying from CI:
   NIXFLEET_URL=https://fleet.example.org NIXFLEET_API_TOKEN=nfx_… nixfleet run switch --host web-01 --follow
 
-${EXIT_CODES}
-`;
+${EXIT_CODES}`;
 
 export const HOSTS_HELP = `nixfleet hosts: the hosts of the fleet.
 
@@ -42,8 +41,7 @@ The table shows each host's id, status, whether its agent is connected, the agen
 compartments (agent, git, lock, system, tests: ok, outdated, error, working or unknown) and the
 command it runs. Needs a token with the read scope.
 
-${CONNECTION}
-`;
+${CONNECTION}`;
 
 export const RUN_HELP = `nixfleet run: runs a command on one or more hosts.
 
@@ -64,8 +62,7 @@ command (nixfleet output COMMAND_ID shows its output later). Needs a token with 
 
 Example: nixfleet run switch --host web-01 --follow
 
-${CONNECTION}
-`;
+${CONNECTION}`;
 
 export const OUTPUT_HELP = `nixfleet output: a command's output.
 
@@ -76,8 +73,7 @@ Usage:
 
 Without --follow, prints the output stored so far and exits 0. Needs a token with the read scope.
 
-${CONNECTION}
-`;
+${CONNECTION}`;
 
 export const STATUS_HELP = `nixfleet status: the dashboard's health, what the fleet should run, and where the hosts stand.
 
@@ -89,8 +85,7 @@ outdated), working (a command changes one), current (git is ok and none of those
 hosts are counted apart as well. Exits 1 when the dashboard reports itself unhealthy. Needs a token
 with the read scope.
 
-${CONNECTION}
-`;
+${CONNECTION}`;
 
 export const ROLLOUT_HELP = `nixfleet rollout: staged deploys over many hosts (docs/rollouts.md).
 
@@ -103,8 +98,7 @@ Usage:
 nixfleet rollout start --help tells the options. list and show need the read scope; start, pause,
 resume and cancel the operate scope.
 
-${CONNECTION}
-`;
+${CONNECTION}`;
 
 export const ROLLOUT_START_HELP = `nixfleet rollout start: starts a rollout.
 
@@ -133,8 +127,7 @@ Output:
 
 Needs a token with the operate scope.
 
-${CONNECTION}
-`;
+${CONNECTION}`;
 
 export const ROLLOUT_LIST_HELP = `nixfleet rollout list: the recent rollouts, newest first.
 
@@ -144,8 +137,7 @@ Usage:
   --limit N   at most N rollouts (50)
   --json      the rollout records as JSON
 
-${CONNECTION}
-`;
+${CONNECTION}`;
 
 export const ROLLOUT_SHOW_HELP = `nixfleet rollout show: one rollout, host by host and step by step.
 
@@ -157,8 +149,7 @@ Usage:
 
 Each step that was sent names its command id: nixfleet output COMMAND_ID shows its output.
 
-${CONNECTION}
-`;
+${CONNECTION}`;
 
 export const rolloutChangeHelp = (action: 'pause' | 'resume' | 'cancel'): string => {
   const what = {
@@ -173,6 +164,5 @@ Usage:
 
 Needs a token with the operate scope.
 
-${CONNECTION}
-`;
+${CONNECTION}`;
 };

@@ -4,12 +4,12 @@
 import type { CliIo } from './args.js';
 import { nixfleet } from './cli.js';
 
-const withNewline = (text: string) => (text.endsWith('\n') ? text : `${text}\n`);
-
+// Every text ends with a newline of its own: one that ends in a newline already ends in an empty line
+// (a command's output may, and `nixfleet output` prints every line).
 const io: CliIo = {
   env: process.env,
-  out: (text) => void process.stdout.write(withNewline(text)),
-  err: (text) => void process.stderr.write(withNewline(text)),
+  out: (text) => void process.stdout.write(`${text}\n`),
+  err: (text) => void process.stderr.write(`${text}\n`),
 };
 
 /** Exits once stdout and stderr have taken everything written (a pipe may still be draining). */

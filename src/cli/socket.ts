@@ -119,6 +119,9 @@ export class DashboardSocket {
     ws.on('close', (code, reason) => {
       this.stopTimers();
       if (this.closedByUs || this.ws !== ws || refusedOverHttp) return;
+      // A resync asked on this socket dies with it: the next socket's init is a reconnect, after which
+      // whatever was asked here is asked again.
+      this.resyncing = false;
       if (firstAttempt && !initSeen) {
         report(new CliError(`the dashboard closed its socket before sending its state (${code})`, 'unreachable', EXIT_UNAVAILABLE));
         return;

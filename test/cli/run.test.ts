@@ -93,6 +93,19 @@ test('without --follow, run --tag prints a command id per host; output prints th
   assert.match(unknown.stderr, /^nixfleet: /);
 });
 
+test('output prints every line as stored, blank ones too, stored and followed', async () => {
+  const lines = ['building', '', 'done', ''];
+  scripts.set('run-c', () => ({ lines }));
+  const sent = await runCli(['run', 'test', '--host', 'run-c'], operate);
+  assert.equal(sent.code, 0, sent.stderr);
+  const id = sent.stdout.trim().split(/ +/)[1] ?? '';
+  const followed = await runCli(['output', id, '--follow'], read);
+  assert.equal(followed.code, 0, followed.stderr);
+  assert.equal(followed.stdout, `${lines.join('\n')}\n`);
+  const stored = await runCli(['output', id], read);
+  assert.equal(stored.stdout, `${lines.join('\n')}\n`, 'a file written from it is the output, line for line');
+});
+
 test('a read-scoped token cannot run: exit 3 with the dashboard\'s 403 on one line, and no command is made', async () => {
   const before = agent('run-a').received.length;
   const run = await runCli(['run', 'pull', '--host', 'run-a', '--host', 'run-b', '--follow'], read);

@@ -67,4 +67,8 @@ test('a dashboard that does not answer: exit 4 and its address', async () => {
   const run = await runCli(['hosts'], { ...SETTINGS, NIXFLEET_URL: `${NOWHERE}/` });
   assert.equal(run.code, 4, run.stderr);
   assert.equal(run.stderr, `nixfleet: cannot reach the dashboard at ${NOWHERE}: ECONNREFUSED\n`);
+  // Also when the command names its hosts, so nothing is asked before the command is sent.
+  const sent = await runCli(['run', 'pull', '--host', 'web-01'], { ...SETTINGS, NIXFLEET_URL: `${NOWHERE}/` });
+  assert.equal(sent.code, 4, sent.stderr);
+  assert.equal(sent.stderr, `nixfleet: web-01: cannot reach the dashboard at ${NOWHERE}: ECONNREFUSED\n`);
 });

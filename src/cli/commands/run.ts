@@ -6,7 +6,7 @@ import type { DispatchCommandReply } from '../../protocol/http.js';
 import type { Command } from '../../protocol/model.js';
 import { CONNECTION_OPTIONS, connect, parseOptions, positionals, type CliIo } from '../args.js';
 import { CommandFollower } from '../command-follower.js';
-import { CliError, EXIT_DENIED, EXIT_FAILED, EXIT_OK, usageError } from '../errors.js';
+import { CliError, EXIT_DENIED, EXIT_FAILED, EXIT_OK, EXIT_UNAVAILABLE, usageError } from '../errors.js';
 import { commandOutcome, prefixer, table } from '../format.js';
 import { RUN_HELP } from '../help.js';
 import type { DashboardClient } from '../http-client.js';
@@ -86,7 +86,12 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
 function reportSent(io: CliIo, dispatches: readonly Dispatch[]): number {
   const sent = dispatches.filter((d): d is Extract<Dispatch, { commandId: string }> => 'commandId' in d);
   if (sent.length > 0) io.out(table(sent.map((d) => [d.hostId, d.commandId])));
-  return sent.length === dispatches.length ? EXIT_OK : EXIT_FAILED;
+  return sent.length === dispatches.length ? EXIT_OK : failedExit(dispatches);
+}
+
+/** A command not sent because the dashboard could not be reached or failed is worth a retry: 4, not 1. */
+function failedExit(dispatches: readonly Dispatch[]): number {
+  return dispatches.some((d) => 'error' in d && d.error.exitCode === EXIT_UNAVAILABLE) ? EXIT_UNAVAILABLE : EXIT_FAILED;
 }
 
 async function followAll(io: CliIo, follower: CommandFollower, dispatches: readonly Dispatch[]): Promise<number> {
@@ -99,5 +104,5 @@ async function followAll(io: CliIo, follower: CommandFollower, dispatches: reado
     }),
   );
   io.out(table(ends.map(({ hostId, end, error }) => [hostId, end ? commandOutcome(end) : `not sent: ${error?.message ?? ''}`])));
-  return ends.every(({ end }) => end?.status === 'succeeded') ? EXIT_OK : EXIT_FAILED;
+  return ends.every(({ end }) => end?.status === 'succeeded') ? EXIT_OK : failedExit(dispatches);
 }
