@@ -4,6 +4,9 @@ import path from 'node:path';
 import { isCommandName } from '../protocol/constants.js';
 import { parseDuration, parseSize } from '../util/units.js';
 
+/** The longest delay a Node timer keeps (2^31 - 1 ms, 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export class ConfigError extends Error {
   readonly code = 'bad_config';
   constructor(
@@ -257,6 +260,14 @@ export function loadConfig(env: Env = process.env): DashboardConfig {
     ['NIXFLEET_REPO_POLL', config.repoPollMs],
   ] as const) {
     if (value <= 0) throw new ConfigError(name, 'must be greater than zero');
+  }
+  // Each is one timer: Node fires a longer one at once, which would poll or ping without a pause.
+  for (const [name, value] of [
+    ['NIXFLEET_PING_INTERVAL', config.pingIntervalMs],
+    ['NIXFLEET_OFFLINE_TIMEOUT', config.offlineTimeoutMs],
+    ['NIXFLEET_REPO_POLL', config.repoPollMs],
+  ] as const) {
+    if (value > MAX_TIMER_MS) throw new ConfigError(name, 'must be at most 24d (the longest timer Node keeps)');
   }
   if (config.redisUrl) checkClusterSettings(config);
   return config;

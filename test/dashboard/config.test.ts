@@ -102,6 +102,8 @@ test('a bad desired-state setting is an error naming the variable', () => {
     ['NIXFLEET_BRANCH', ''],
     ['NIXFLEET_REPO_POLL', 'hourly'],
     ['NIXFLEET_REPO_POLL', '0s'],
+    // Longer than a Node timer keeps: it would fire at once, a fetch without a pause.
+    ['NIXFLEET_REPO_POLL', '30d'],
     ['NIXFLEET_REPO_URL', '--upload-pack=touch /tmp/x'],
     ['NIXFLEET_REPO_URL', 'https://example.org/\nfleet.git'],
     ['NIXFLEET_VERSION_URL', 'ftp://example.org/version.json'],

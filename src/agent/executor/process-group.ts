@@ -30,26 +30,6 @@ export interface RunningProcess {
 
 export type LineSink = (stream: Stream, line: string) => void;
 
-/** Sends `signal` to the process group led by `pid`; false when no such group is left. */
-export function signalGroup(pid: number, signal: NodeJS.Signals): boolean {
-  try {
-    process.kill(-pid, signal);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Whether any process of the group led by `pid` is left. */
-export function groupAlive(pid: number): boolean {
-  try {
-    process.kill(-pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Starts `spec`, normally as the leader of a new process group, and hands every output line to `sink`. */
 export function startPiped(spec: ProcessSpec, sink: LineSink): RunningProcess {
   const [program, ...args] = spec.argv;

@@ -38,7 +38,10 @@ export function sameCommit(a: string, b: string): boolean {
   return longer.toLowerCase().startsWith(shorter.toLowerCase());
 }
 
-/** `https://user:token@host/...` → `https://user:***@host/...`: what is logged or shown keeps no password. */
+/**
+ * `https://user:token@host/...` → `https://user:***@host/...`, and `https://token@host/...` (a forge's
+ * token alone) → `https://***@host/...`: what is logged or shown keeps no secret. An ssh user stays.
+ */
 export function redactUrlCredentials(text: string): string {
-  return text.replace(/([a-z][a-z0-9+.-]*:\/\/[^/@\s:]*):[^/@\s]*@/gi, '$1:***@');
+  return text.replace(/([a-z][a-z0-9+.-]*:\/\/[^/@\s:]*):[^/@\s]*@/gi, '$1:***@').replace(/(https?:\/\/)[^/@\s:]+@/gi, '$1***@');
 }

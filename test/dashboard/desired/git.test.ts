@@ -8,6 +8,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { GIT_REASON_MAX_CHARS, GitError, gitEnv, gitReason, runGit } from '../../../src/dashboard/desired/git.js';
+import { redactUrlCredentials } from '../../../src/dashboard/desired/source.js';
 
 test("git's reason is its last meaningful line, without fatal: and the access-rights boilerplate", () => {
   const cases: [string, string][] = [
@@ -29,6 +30,8 @@ test("git's reason is its last meaningful line, without fatal: and the access-ri
 
 test('a reason hides a password in a URL and is bounded in length', () => {
   assert.equal(gitReason("fatal: unable to access 'https://bot:s3cret@git.example.org/fleet.git/': 403"), "unable to access 'https://bot:***@git.example.org/fleet.git/': 403");
+  assert.equal(redactUrlCredentials('following https://ghp_s3cret@github.com/org/fleet.git'), 'following https://***@github.com/org/fleet.git', 'a token alone');
+  assert.equal(redactUrlCredentials('ssh://git@git.example.org/fleet.git'), 'ssh://git@git.example.org/fleet.git', 'an ssh user is no secret');
   const long = gitReason(`fatal: ${'x'.repeat(5_000)}`);
   assert.equal(long.length, GIT_REASON_MAX_CHARS);
 });
