@@ -4,8 +4,8 @@ import path from 'node:path';
 import { isCommandName } from '../protocol/constants.js';
 import { parseDuration, parseSize } from '../util/units.js';
 
-/** The longest delay a Node timer keeps (2^31 - 1 ms, 24.8 days). */
-const MAX_TIMER_MS = 2 ** 31 - 1;
+/** The longest a timer-backed setting may be: within what a Node timer keeps (2^31 - 1 ms, 24.8 days). */
+const MAX_TIMER_SETTING_MS = 24 * 24 * 60 * 60 * 1000;
 
 export class ConfigError extends Error {
   readonly code = 'bad_config';
@@ -267,7 +267,7 @@ export function loadConfig(env: Env = process.env): DashboardConfig {
     ['NIXFLEET_OFFLINE_TIMEOUT', config.offlineTimeoutMs],
     ['NIXFLEET_REPO_POLL', config.repoPollMs],
   ] as const) {
-    if (value > MAX_TIMER_MS) throw new ConfigError(name, 'must be at most 24d (the longest timer Node keeps)');
+    if (value > MAX_TIMER_SETTING_MS) throw new ConfigError(name, 'must be at most 24d (about the longest timer Node keeps)');
   }
   if (config.redisUrl) checkClusterSettings(config);
   return config;

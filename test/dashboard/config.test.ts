@@ -86,6 +86,8 @@ test('the desired state settings are read as given', () => {
   assert.equal(config.webhookSecret, 's3cret');
   assert.equal(config.versionUrl, 'https://fleet.example.org/version.json');
   assert.equal(config.agentVersion, '0.2.0');
+  // The longest a timer-backed setting may be.
+  assert.equal(loadConfig({ NIXFLEET_REPO_POLL: '24d' }).repoPollMs, 24 * 86_400_000);
 });
 
 test('branch names: what git accepts and cannot be read as an option', () => {
@@ -102,8 +104,10 @@ test('a bad desired-state setting is an error naming the variable', () => {
     ['NIXFLEET_BRANCH', ''],
     ['NIXFLEET_REPO_POLL', 'hourly'],
     ['NIXFLEET_REPO_POLL', '0s'],
-    // Longer than a Node timer keeps: it would fire at once, a fetch without a pause.
+    // Longer than a Node timer keeps: it would fire at once, a fetch or a ping without a pause.
     ['NIXFLEET_REPO_POLL', '30d'],
+    ['NIXFLEET_PING_INTERVAL', '30d'],
+    ['NIXFLEET_OFFLINE_TIMEOUT', '25d'],
     ['NIXFLEET_REPO_URL', '--upload-pack=touch /tmp/x'],
     ['NIXFLEET_REPO_URL', 'https://example.org/\nfleet.git'],
     ['NIXFLEET_VERSION_URL', 'ftp://example.org/version.json'],

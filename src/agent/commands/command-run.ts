@@ -9,7 +9,7 @@ import type { Stream } from '../../protocol/model.js';
 import type { AgentConfig } from '../config.js';
 import type { CommandReport } from '../output/outbox.js';
 import { startPiped, type RunningProcess, type StepResult } from '../executor/process-group.js';
-import { groupAlive, signalGroup } from '../../util/process-groups.js';
+import { groupAlive, signalGroup } from '../../util/group-signals.js';
 import { followRunLog, startDetached } from '../executor/detached.js';
 import type { PersistedRun, RunState } from '../state.js';
 import type { UpdateStatusBook } from '../host/update-status.js';

@@ -6,7 +6,7 @@ import type { AgentConfig } from '../config.js';
 import type { RepoFacts } from '../host/repo-facts.js';
 import type { UpdateStatusBook } from '../host/update-status.js';
 import { startPiped, type RunningProcess, type StepResult } from '../executor/process-group.js';
-import { signalGroup } from '../../util/process-groups.js';
+import { signalGroup } from '../../util/group-signals.js';
 import { processSpecOf } from '../commands/step-process.js';
 import type { StepSpec } from '../commands/context.js';
 import type { CheckContext } from './checks.js';

@@ -6,6 +6,7 @@ import type { CommandRecord, HostRecord } from '../store/store.js';
 import {
   ACTIVATING_COMMANDS,
   compareVersions,
+  isVersion,
   judgeHost,
   TEST_COMMANDS,
 } from './compartments.js';
@@ -35,7 +36,8 @@ export class CompartmentTracker {
    * to an older version, or is removed, no longer sets it.
    */
   noteAgentVersion(record: HostRecord): boolean {
-    const version = record.protocol_version >= 1 ? record.agent_version : '';
+    // An agent that cannot tell its version (`unknown`) sets no target.
+    const version = record.protocol_version >= 1 && isVersion(record.agent_version) ? record.agent_version : '';
     const before = this.agentVersions.get(record.id);
     if ((before ?? '') === version) return false;
     if (version) this.agentVersions.set(record.id, version);

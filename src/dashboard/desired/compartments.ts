@@ -63,6 +63,9 @@ export const SHORT_COMMIT_LENGTH = 7;
 
 export const short = (commit: string): string => commit.slice(0, SHORT_COMMIT_LENGTH);
 
+/** A version to compare (`0.2.0`, `v1.2`, `0.3.0-rc.1`); an agent that cannot tell its own says `unknown`. */
+export const isVersion = (text: string): boolean => /^v?\d+(\.\d+)*([-+].*)?$/.test(text);
+
 /**
  * Compares versions as semantic versions do: dotted parts numerically (`0.10.0` > `0.9.2`), a part
  * that is not a number as text; a pre-release comes before its release (`0.2.0-rc.1` < `0.2.0`) and

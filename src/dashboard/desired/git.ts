@@ -2,7 +2,7 @@
 // group of its own, so that a timeout or a stopping dashboard also ends the ssh or https helper git
 // started. A failure carries git's own reason, the line a person can act on.
 import { spawn } from 'node:child_process';
-import { groupAlive, signalGroup } from '../../util/process-groups.js';
+import { groupAlive, signalGroup } from '../../util/group-signals.js';
 import { redactUrlCredentials } from './source.js';
 
 /** A fetch over a slow link may take long; one that hangs must not hold the mirror forever. */
@@ -78,7 +78,6 @@ function bound(text: string): string {
   return text.length > GIT_REASON_MAX_CHARS ? `${text.slice(0, GIT_REASON_MAX_CHARS - 1)}…` : text;
 }
 
-/** Sends `signal` to the process group led by `pid`; the group may already be gone. */
 /** Runs `git <args>` and resolves with its output; rejects with a GitError on any failure. */
 export function runGit(args: readonly string[], run: GitRun): Promise<GitOutput> {
   const timeoutMs = run.timeoutMs ?? GIT_TIMEOUT_MS;

@@ -2,7 +2,7 @@
 // compartment, with the facts that give it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compareVersions, judgeHost, type HostFacts, type JudgeInput } from '../../../src/dashboard/desired/compartments.js';
+import { compareVersions, isVersion, judgeHost, type HostFacts, type JudgeInput } from '../../../src/dashboard/desired/compartments.js';
 import { sameCommit } from '../../../src/dashboard/desired/source.js';
 import type { CompartmentName, CompartmentStatus, DesiredState } from '../../../src/protocol/model.js';
 
@@ -123,11 +123,18 @@ test('tests: ok when passed against the running system, error naming failures, o
   expectCell('tests', 'error', input({ last_test: null, update_status: { tests: { status: 'error', message: '1 of 2 failed', checked_at: null } } }));
 });
 
-test('commits compare by prefix of at least 7 characters; versions compare by number', () => {
+test('commits compare by prefix of at least 7 characters; versions compare as semantic versions', () => {
   assert.equal(sameCommit(HEAD, HEAD.slice(0, 7)), true);
   assert.equal(sameCommit(HEAD, HEAD.slice(0, 6)), false);
   assert.equal(sameCommit(HEAD, OLD), false);
   assert.equal(compareVersions('0.10.0', '0.9.9'), 1);
   assert.equal(compareVersions('1.0', '1.0.0'), 0);
   assert.equal(compareVersions('v1.2.3', '1.2.4'), -1);
+  // A pre-release before its release; build metadata does not count.
+  assert.equal(compareVersions('0.2.0-rc.1', '0.2.0'), -1);
+  assert.equal(compareVersions('0.2.0', '0.2.0-rc.1'), 1);
+  assert.equal(compareVersions('0.2.0-rc.2', '0.2.0-rc.10'), -1);
+  assert.equal(compareVersions('0.2.0-alpha', '0.2.0-beta'), -1);
+  assert.equal(compareVersions('1.0.0+build.5', '1.0.0'), 0);
+  assert.deepEqual(['0.2.0', 'v1', '1.0.0-rc.1+build', 'unknown', '', 'latest'].map(isVersion), [true, true, true, false, false, false]);
 });
