@@ -51,6 +51,17 @@ function sourceFor(settings: DesiredSettings, log: Logger): DesiredSource | null
 /** The fields whose change is news; checked_at alone is not, or every poll would be published. */
 const NEWS_FIELDS = ['source', 'commit', 'branch', 'lock_hash', 'committed_at', 'subject', 'error'] as const;
 
+/**
+ * Whether two reasons for a failed read are the same failure: the same words, whatever numbers they
+ * carry (git's `after 21045 ms`, a JSON error's position). A source that stays down then tells
+ * browsers and judges every host once, not again at every poll; the state keeps the latest words.
+ */
+function sameError(a: string | null, b: string | null): boolean {
+  if (a === null || b === null) return a === b;
+  const words = (text: string) => text.replace(/\d+/g, '#');
+  return words(a) === words(b);
+}
+
 export class DesiredTracker {
   private state: DesiredState;
   private readonly source: DesiredSource | null;
@@ -213,7 +224,7 @@ export class DesiredTracker {
     const previous = this.state;
     this.state = Object.freeze({ ...previous, ...patch });
     this.behind?.setDesired(this.state.commit);
-    const news = NEWS_FIELDS.some((field) => this.state[field] !== previous[field]);
+    const news = NEWS_FIELDS.some((field) => (field === 'error' ? sameError(this.state.error, previous.error) === false : this.state[field] !== previous[field]));
     if (!news) return false;
     for (const listener of this.listeners) {
       try {

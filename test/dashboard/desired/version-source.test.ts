@@ -155,3 +155,24 @@ test('without history, only the desired commit itself is known to be 0 behind', 
   assert.equal(tracker.commitsBehind(COMMIT.slice(0, 7)), 0);
   assert.equal(tracker.commitsBehind('f'.repeat(40)), null);
 });
+
+test('a source that stays down is told once: reasons that differ only in their numbers are not news', async (t) => {
+  const server = await startVersionServer(t);
+  const tracker = new DesiredTracker(settings(server.url, scratchDir(t)));
+  t.after(() => tracker.stop());
+  const told: (string | null)[] = [];
+  tracker.onChange((state) => told.push(state.error));
+  // Not JSON, and never at the same place: the parser's reason names another position each time.
+  for (let i = 1; i <= 4; i++) {
+    server.answer = { status: 200, body: `{${' '.repeat(i)}x}` };
+    await tracker.refresh('test');
+  }
+  assert.equal(told.length, 1, `told ${JSON.stringify(told)}`);
+  assert.match(told[0] ?? '', /did not answer JSON/);
+  assert.match(tracker.current().error ?? '', /position 5\b/, 'the state keeps the latest words');
+  // A reason in other words is news again.
+  server.answer = { status: 503, body: '' };
+  await tracker.refresh('test');
+  assert.equal(told.length, 2);
+  assert.match(told[1] ?? '', /HTTP 503/);
+});
