@@ -224,7 +224,7 @@ export class DesiredTracker {
     const previous = this.state;
     this.state = Object.freeze({ ...previous, ...patch });
     this.behind?.setDesired(this.state.commit);
-    const news = NEWS_FIELDS.some((field) => (field === 'error' ? sameError(this.state.error, previous.error) === false : this.state[field] !== previous[field]));
+    const news = NEWS_FIELDS.some((field) => (field === 'error' ? !sameError(this.state.error, previous.error) : this.state[field] !== previous[field]));
     if (!news) return false;
     for (const listener of this.listeners) {
       try {
