@@ -159,7 +159,7 @@ function judgeGit(input: JudgeInput): Verdict {
   if (typeof commitsBehind === 'number') {
     return { status: 'outdated', message: `${commitsBehind} commit${commitsBehind === 1 ? '' : 's'} behind ${head}: pull` };
   }
-  if (commitsBehind === null) return { status: 'outdated', message: `at ${short(commit)}, which is not behind ${head} (ahead, diverged or unknown): pull` };
+  if (commitsBehind === null) return { status: 'outdated', message: `at ${short(commit)}, not known to be behind ${head} (ahead, diverged or unknown): pull` };
   return { status: 'outdated', message: `at ${short(commit)}, ${head}: pull` };
 }
 

@@ -63,7 +63,7 @@ test('git: working while a pull runs, outdated with the count behind, error when
   expectCell('git', 'working', input({}, { running: 'pull-switch' }), /pull-switch is running/);
   expectCell('git', 'outdated', input({ repo_commit: OLD }, { commitsBehind: 3 }), /3 commits behind main at aaaaaaa: pull/);
   expectCell('git', 'outdated', input({ repo_commit: OLD }, { commitsBehind: 1 }), /1 commit behind/);
-  expectCell('git', 'outdated', input({ repo_commit: OLD }, { commitsBehind: null }), /not behind .* \(ahead, diverged or unknown\)/);
+  expectCell('git', 'outdated', input({ repo_commit: OLD }, { commitsBehind: null }), /not known to be behind .* \(ahead, diverged or unknown\)/);
   expectCell('git', 'outdated', input({ repo_commit: OLD }, { commitsBehind: undefined }), /at bbbbbbb, main at aaaaaaa/);
   expectCell('git', 'error', input({}, { desired: { ...desired, error: 'fatal: repository not found' } }), /unavailable: fatal: repository not found/);
   expectCell('git', 'unknown', input({}, { desired: { ...desired, source: 'none', commit: '' } }), /NIXFLEET_REPO_URL/);
