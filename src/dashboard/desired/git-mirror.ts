@@ -25,6 +25,8 @@ export class GitMirror implements DesiredSource {
   private readonly env: NodeJS.ProcessEnv;
   private readonly ref: string;
   private readsStarted = 0;
+  /** Whether this process has cleared what an earlier one left mid-fetch. */
+  private tidied = false;
   /** flake.lock rarely changes between heads: its hash is kept by blob id. */
   private lastLock: { blob: string; hash: string } | null = null;
 
@@ -50,6 +52,10 @@ export class GitMirror implements DesiredSource {
   async read(signal: AbortSignal): Promise<DesiredHead> {
     this.readsStarted += 1;
     await this.ensure(signal);
+    if (!this.tidied) {
+      this.leftoversRemoved();
+      this.tidied = true;
+    }
     // `--` ends the options: the URL is never read as one, whatever it looks like.
     await this.git(['fetch', '--quiet', '--prune', '--no-tags', '--', this.settings.url, `+${this.ref}:${this.ref}`], signal);
     const commit = await this.resolve(`${this.ref}^{commit}`, signal);
@@ -66,6 +72,27 @@ export class GitMirror implements DesiredSource {
     const count = await this.git(['rev-list', '--count', `${full}..${desired}`], signal);
     const behind = Number(count.stdout.toString('utf8').trim());
     return Number.isInteger(behind) && behind >= 0 ? behind : null;
+  }
+
+  /**
+   * A dashboard killed during a fetch leaves git's lock files (`refs/heads/main.lock`: every later
+   * fetch fails on it) and partial packs (disk that is never given back). Only this process uses the
+   * mirror (the data dir is locked) and it has not fetched yet, so whatever is there is left over.
+   */
+  private leftoversRemoved(): void {
+    const gone: string[] = [];
+    const walk = (dir: string) => {
+      for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+        const full = path.join(dir, entry.name);
+        if (entry.isDirectory()) {
+          if (entry.name !== 'objects' || dir !== this.settings.dir) walk(full);
+        } else if (entry.name.endsWith('.lock')) gone.push(full);
+      }
+    };
+    walk(this.settings.dir);
+    const packs = path.join(this.settings.dir, 'objects', 'pack');
+    if (fs.existsSync(packs)) for (const name of fs.readdirSync(packs)) if (name.startsWith('tmp_')) gone.push(path.join(packs, name));
+    for (const file of gone) fs.rmSync(file, { force: true });
   }
 
   private exists(): boolean {

@@ -190,6 +190,30 @@ test('a restarted tracker knows the last commit from the mirror before it fetche
   assert.equal(heard.length, 1);
 });
 
+test('what a dashboard killed mid-fetch left in the mirror (a ref lock, a partial pack) does not stop the next one fetching', async (t) => {
+  const defer = deferrals(t);
+  const repo = createFleetRepo();
+  defer(() => repo.remove());
+  repo.commit('before the crash', { 'flake.lock': LOCK });
+  const first = new DesiredTracker(settingsFor(repo));
+  await first.refresh('test');
+  await first.stop();
+  const mirror = path.join(repo.dataDir, 'desired', 'repo.git');
+  const leftovers = [path.join(mirror, 'refs', 'heads', 'main.lock'), path.join(mirror, 'objects', 'pack', 'tmp_pack_AbCdEf')];
+  for (const file of leftovers) {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, 'left by a killed git\n');
+  }
+  const after = repo.commit('pushed while it was down', { 'flake.lock': LOCK });
+
+  const second = new DesiredTracker(settingsFor(repo));
+  defer(() => second.stop());
+  await second.refresh('test');
+  assert.equal(second.current().error, null, String(second.current().error));
+  assert.equal(second.current().commit, after);
+  assert.deepEqual(leftovers.filter((file) => fs.existsSync(file)), []);
+});
+
 test('start() shows the last known commit even when the first fetch fails', async (t) => {
   const defer = deferrals(t);
   const repo = createFleetRepo();
