@@ -5,6 +5,7 @@ import { PACKAGE_VERSION } from '../util/version.js';
 import type { CliIo } from './args.js';
 import { CliError, EXIT_FAILED, EXIT_OK, usageError } from './errors.js';
 import { MAIN_HELP } from './help.js';
+import { cancelCommand } from './commands/cancel.js';
 import { hostsCommand } from './commands/hosts.js';
 import { outputCommand } from './commands/output.js';
 import { rolloutCommand } from './commands/rollout.js';
@@ -19,6 +20,7 @@ const SUBCOMMANDS: Readonly<Record<string, Subcommand>> = {
   output: outputCommand,
   status: statusCommand,
   rollout: rolloutCommand,
+  cancel: cancelCommand,
 };
 
 async function dispatch(args: readonly string[], io: CliIo): Promise<number> {
@@ -33,9 +35,9 @@ async function dispatch(args: readonly string[], io: CliIo): Promise<number> {
     io.out(`nixfleet ${PACKAGE_VERSION}`);
     return EXIT_OK;
   }
-  if (first === undefined) throw usageError('missing subcommand: hosts, run, output, status or rollout (try nixfleet --help)');
+  if (first === undefined) throw usageError('missing subcommand: hosts, run, output, cancel, status or rollout (try nixfleet --help)');
   const subcommand = SUBCOMMANDS[first];
-  if (!subcommand) throw usageError(`unknown subcommand "${first}": hosts, run, output, status or rollout (try nixfleet --help)`);
+  if (!subcommand) throw usageError(`unknown subcommand "${first}": hosts, run, output, cancel, status or rollout (try nixfleet --help)`);
   return subcommand(rest, io);
 }
 

@@ -16,6 +16,7 @@ Usage:
   nixfleet hosts [--json] [--tag TAG]          the hosts, their state and compartments
   nixfleet run COMMAND TARGET [--follow]       run a command (switch, pull, test, …) on hosts
   nixfleet output COMMAND_ID [--follow]        a command's output
+  nixfleet cancel COMMAND_ID …                 withdraw commands still waiting in a queue
   nixfleet status [--json]                     the dashboard's health, the desired state, the fleet
   nixfleet rollout start|list|show|pause|resume|cancel …
                                                staged deploys over many hosts
@@ -72,6 +73,18 @@ Usage:
   --follow   keep printing new lines until the command ends; exit 1 unless it succeeded
 
 Without --follow, prints the output stored so far and exits 0. Needs a token with the read scope.
+
+${CONNECTION}`;
+
+export const CANCEL_HELP = `nixfleet cancel: withdraws commands that still wait in their hosts' queues.
+
+Usage:
+  nixfleet cancel COMMAND_ID …
+
+Each one named is cancelled if it is still queued (one sent with run --queue, or a rollout's step that
+waits: its host then leaves the rollout). A command that runs is stopped with nixfleet run stop; one
+that ended stays as it ended. Exit 1 when one of them could not be cancelled. Needs a token with the
+operate scope.
 
 ${CONNECTION}`;
 

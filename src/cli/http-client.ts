@@ -35,6 +35,10 @@ export class DashboardClient {
     return this.call<T>('POST', path, {}, body);
   }
 
+  delete<T>(path: string): Promise<T> {
+    return this.call<T>('DELETE', path, {});
+  }
+
   /** GET /health: an unhealthy dashboard (503) is an answer, not an error. */
   async health(): Promise<HealthAnswer> {
     const answer = await this.request('GET', '/health', {}, undefined, false);

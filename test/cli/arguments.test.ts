@@ -35,8 +35,9 @@ test('a missing or unusable setting names the setting', async () => {
 });
 
 test('a subcommand that does not exist, or none', async () => {
-  await assertUsage([], /^nixfleet: missing subcommand: hosts, run, output, status or rollout \(try nixfleet --help\)$/);
+  await assertUsage([], /^nixfleet: missing subcommand: hosts, run, output, cancel, status or rollout \(try nixfleet --help\)$/);
   await assertUsage(['deploy'], /^nixfleet: unknown subcommand "deploy"/);
+  await assertUsage(['cancel'], /^nixfleet: cancel: name the commands to withdraw/);
   await assertUsage(['--help', 'run'], /takes no further arguments/);
   await assertUsage(['rollout'], /^nixfleet: rollout: missing subcommand/);
   await assertUsage(['rollout', 'undo', 'x'], /^nixfleet: rollout: unknown subcommand "undo"/);

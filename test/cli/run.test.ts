@@ -3,6 +3,7 @@
 // host succeeded; a token without the operate scope is refused with the dashboard's 403 in one line.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { eventually } from '../helpers/sockets.js';
 import { CliDashboard, fakeAgent, linesOf, numberedLines, runCli, startCli, type FakeAgent, type RunningCli, type Script } from './support/cli.js';
 
 let dashboard: CliDashboard;
@@ -104,6 +105,34 @@ test('output prints every line as stored, blank ones too, stored and followed', 
   assert.equal(followed.stdout, `${lines.join('\n')}\n`);
   const stored = await runCli(['output', id], read);
   assert.equal(stored.stdout, `${lines.join('\n')}\n`, 'a file written from it is the output, line for line');
+});
+
+test('cancel withdraws a command still queued behind another; a command no longer queued is said so, exit 1', async () => {
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  scripts.set('run-c', (command) => (command === 'test' ? { lines: ['testing', 'tested'], halfway: () => held } : { lines: [`${command} ran`] }));
+  const running = await runCli(['run', 'test', '--host', 'run-c'], operate);
+  const runningId = running.stdout.trim().split(/ +/)[1] ?? '';
+  await eventually(() => agent('run-c').received.find((c) => c.command_id === runningId), 15_000, 'the test to reach the agent');
+  const queued = await runCli(['run', 'pull', '--host', 'run-c', '--queue'], operate);
+  assert.equal(queued.code, 0, queued.stderr);
+  const queuedId = queued.stdout.trim().split(/ +/)[1] ?? '';
+
+  const cancelled = await runCli(['cancel', queuedId], operate);
+  assert.equal(cancelled.code, 0, cancelled.stderr);
+  assert.equal(cancelled.stdout, `pull on run-c (${queuedId}): cancelled\n`);
+  release();
+  assert.equal((await runCli(['output', runningId, '--follow'], read)).code, 0);
+  await agent('run-c').socket.barrier();
+  assert.equal(agent('run-c').received.some((c) => c.command_id === queuedId), false, 'the withdrawn pull never went out');
+
+  // Ended already, and unknown: each said on its own line; exit 1.
+  const again = await runCli(['cancel', queuedId, runningId], operate);
+  assert.equal(again.code, 1);
+  assert.match(again.stderr, new RegExp(`^nixfleet: ${queuedId}: .*cancelled`, 'm'));
+  assert.match(again.stderr, new RegExp(`^nixfleet: ${runningId}: .*succeeded`, 'm'));
+  const readOnly = await runCli(['cancel', queuedId], read);
+  assert.equal(readOnly.code, 3, 'the operate scope is needed');
 });
 
 test('a read-scoped token cannot run: exit 3 with the dashboard\'s 403 on one line, and no command is made', async () => {

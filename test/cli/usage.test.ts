@@ -32,6 +32,7 @@ test('--help on the command and on every subcommand prints its usage to stdout a
     [['run', '--help'], /^nixfleet run: .*--follow.*--queue/s],
     [['run', 'switch', '--host', 'web-01', '--help'], /^nixfleet run: /],
     [['output', '--help'], /^nixfleet output: /],
+    [['cancel', '--help'], /^nixfleet cancel: .*run stop/s],
     [['status', '--help'], /^nixfleet status: .*failing.*behind.*current/s],
     [['rollout', '--help'], /^nixfleet rollout: .*pause\|resume\|cancel/s],
     [['rollout', 'start', '--help'], /^nixfleet rollout start: .*--preset NAME.*--canary N.*--batch-size N.*--max-failures N.*--rollback.*--offline skip\|wait/s],
