@@ -16,6 +16,8 @@ export const RECONNECT_MIN_MS = 250;
 export const RECONNECT_MAX_MS = 5_000;
 /** A connection lost for longer than this is given up (a dashboard restart takes seconds). */
 export const RECONNECT_GIVE_UP_MS = 120_000;
+/** An opening the dashboard (or a proxy before it) takes in but never answers is given up after this. */
+export const SOCKET_HANDSHAKE_MS = 10_000;
 
 export interface SocketListener {
   /** The whole state: when the socket opens (`first`), after a reconnect and after a resync. */
@@ -72,7 +74,7 @@ export class DashboardSocket {
 
   /** `opened` (the first attempt only) is told of the first `init`, or of why there was none. */
   private connect(opened?: (error?: CliError) => void): void {
-    const ws = new WebSocket(this.settings.wsUrl, { headers: { authorization: `Bearer ${this.settings.token}` } });
+    const ws = new WebSocket(this.settings.wsUrl, { headers: { authorization: `Bearer ${this.settings.token}` }, handshakeTimeout: SOCKET_HANDSHAKE_MS });
     this.ws = ws;
     const firstAttempt = opened !== undefined;
     let initSeen = false;

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import net from 'node:net';
 import { runCli } from './support/cli.js';
+import { SOCKET_HANDSHAKE_MS } from '../../src/cli/socket.js';
 
 const PACKAGE_VERSION = (JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 /** A loopback port where nothing listens: it was free a moment ago. */
@@ -72,4 +73,23 @@ test('a dashboard that does not answer: exit 4 and its address', async () => {
   const sent = await runCli(['run', 'pull', '--host', 'web-01'], { ...SETTINGS, NIXFLEET_URL: `${NOWHERE}/` });
   assert.equal(sent.code, 4, sent.stderr);
   assert.equal(sent.stderr, `nixfleet: web-01: cannot reach the dashboard at ${NOWHERE}: ECONNREFUSED\n`);
+});
+
+test('a dashboard that takes the socket in but never answers it: run --follow gives up after the handshake limit, exit 4, nothing sent', async () => {
+  // A listener that accepts every connection and says nothing (a wedged proxy).
+  const held: net.Socket[] = [];
+  const silent = net.createServer((socket) => void held.push(socket));
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  const { port } = silent.address() as net.AddressInfo;
+  try {
+    const began = Date.now();
+    const run = await runCli(['run', 'switch', '--host', 'web-01', '--follow'], { ...SETTINGS, NIXFLEET_URL: `http://127.0.0.1:${port}` });
+    assert.equal(run.code, 4, run.stderr);
+    assert.match(run.stderr, new RegExp(`^nixfleet: cannot open the dashboard's socket at ws://127\\.0\\.0\\.1:${port}/ws: .*handshake`));
+    assert.ok(Date.now() - began >= SOCKET_HANDSHAKE_MS - 500, 'it waited for the limit');
+    assert.equal(run.stdout, '', 'no command was sent: the socket opens first');
+  } finally {
+    for (const socket of held) socket.destroy();
+    await new Promise((resolve) => silent.close(resolve));
+  }
 });
