@@ -12,11 +12,27 @@ export function signalGroup(pid: number, signal: NodeJS.Signals): boolean {
 }
 
 /** Whether any process of the group led by `pid` is left. */
-export function groupAlive(pid: number): boolean {
+function groupAlive(pid: number): boolean {
   try {
     process.kill(-pid, 0);
     return true;
   } catch {
     return false;
   }
+}
+
+/** A SIGKILL on its way to a group, after the grace a SIGTERM gave it. */
+export interface PendingKill {
+  /** The group's leader ended: with nothing of the group left the SIGKILL is not sent (the id could be another group's by then). */
+  leaderEnded(): void;
+}
+
+/** SIGKILL to whatever of the group led by `pid` is left after `graceMs`, whether or not its leader is. */
+export function killGroupLater(pid: number, graceMs: number): PendingKill {
+  const timer = setTimeout(() => signalGroup(pid, 'SIGKILL'), graceMs).unref();
+  return {
+    leaderEnded: () => {
+      if (!groupAlive(pid)) clearTimeout(timer);
+    },
+  };
 }

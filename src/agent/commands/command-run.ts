@@ -9,7 +9,7 @@ import type { Stream } from '../../protocol/model.js';
 import type { AgentConfig } from '../config.js';
 import type { CommandReport } from '../output/outbox.js';
 import { startPiped, type RunningProcess, type StepResult } from '../executor/process-group.js';
-import { groupAlive, signalGroup } from '../../util/group-signals.js';
+import { killGroupLater, signalGroup, type PendingKill } from '../../util/group-signals.js';
 import { followRunLog, startDetached } from '../executor/detached.js';
 import type { PersistedRun, RunState } from '../state.js';
 import type { UpdateStatusBook } from '../host/update-status.js';
@@ -44,7 +44,7 @@ export class CommandRun implements CommandContext {
   private stopSignal: NodeJS.Signals | null = null;
   private stopReason = '';
   /** The SIGKILL at the end of a stop's grace period. */
-  private killTimer: NodeJS.Timeout | null = null;
+  private pendingKill: PendingKill | null = null;
 
   constructor(
     private readonly parts: CommandRunParts,
@@ -142,11 +142,8 @@ export class CommandRun implements CommandContext {
     signalGroup(pid, signal);
     if (signal === 'SIGKILL') return;
     // The whole group, whether or not its leader is still there: a program that ended on SIGTERM may
-    // leave one behind that ignored it. While any of them lives, no other group can take the id.
-    this.killTimer ??= setTimeout(() => {
-      this.killTimer = null;
-      signalGroup(pid, 'SIGKILL');
-    }, this.config.stopGraceMs).unref();
+    // leave one behind that ignored it.
+    this.pendingKill ??= killGroupLater(pid, this.config.stopGraceMs);
   }
 
   private async await(running: RunningProcess, forgetAfter: boolean): Promise<StepResult> {
@@ -156,11 +153,7 @@ export class CommandRun implements CommandContext {
     } finally {
       this.current = null;
       if (forgetAfter) this.record(null);
-      // Nothing of the group left: its id is free for another group before the grace period ends.
-      if (this.killTimer && running.pid && !groupAlive(running.pid)) {
-        clearTimeout(this.killTimer);
-        this.killTimer = null;
-      }
+      this.pendingKill?.leaderEnded();
     }
   }
 

@@ -2,7 +2,7 @@
 // group of its own, so that a timeout or a stopping dashboard also ends the ssh or https helper git
 // started. A failure carries git's own reason, the line a person can act on.
 import { spawn } from 'node:child_process';
-import { groupAlive, signalGroup } from '../../util/group-signals.js';
+import { killGroupLater, signalGroup, type PendingKill } from '../../util/group-signals.js';
 import { redactUrlCredentials } from './source.js';
 
 /** A fetch over a slow link may take long; one that hangs must not hold the mirror forever. */
@@ -94,14 +94,14 @@ export function runGit(args: readonly string[], run: GitRun): Promise<GitOutput>
     let stdoutBytes = 0;
     let stderr = '';
     let ended: GitError | null = null;
-    let killTimer: NodeJS.Timeout | null = null;
+    let pendingKill: PendingKill | null = null;
     const end = (error: GitError) => {
       const pid = child.pid;
       if (ended || pid === undefined) return;
       ended = error;
       signalGroup(pid, 'SIGTERM');
       // Also reaches a helper that outlives git and would keep the pipes open.
-      killTimer = setTimeout(() => signalGroup(pid, 'SIGKILL'), KILL_GRACE_MS).unref();
+      pendingKill = killGroupLater(pid, KILL_GRACE_MS);
     };
     const timer = setTimeout(() => end(new GitError('git_timeout', `${what} took longer than ${timeoutMs / 1000}s`)), timeoutMs);
     timer.unref();
@@ -127,8 +127,7 @@ export function runGit(args: readonly string[], run: GitRun): Promise<GitOutput>
       settle(() => reject(new GitError('git_missing', reason)));
     });
     child.once('close', (code) => {
-      // Nothing of the group left: its id may be another group's before the grace period ends.
-      if (killTimer && child.pid !== undefined && !groupAlive(child.pid)) clearTimeout(killTimer);
+      pendingKill?.leaderEnded();
       settle(() => {
         if (ended) return reject(ended);
         if (code === 0 || (code !== null && run.answerCodes?.includes(code))) return resolve({ stdout: Buffer.concat(stdout), exitCode: code });

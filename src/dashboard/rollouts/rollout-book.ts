@@ -166,8 +166,7 @@ export class RolloutBook {
   private queuedCommands(hosts: readonly RolloutHost[]): string[] {
     return hosts
       .flatMap((host) => commandsOf(host))
-      .filter((step) => step.state === 'running' && step.command_id !== null && this.parts.commands.get(step.command_id)?.status === 'queued')
-      .map((step) => step.command_id ?? '');
+      .flatMap(({ state, command_id: id }) => (state === 'running' && id !== null && this.parts.commands.get(id)?.status === 'queued' ? [id] : []));
   }
 
   private commandEnded(commandId: string, status: Parameters<typeof stepEnded>[2], message: string, refused: boolean): void {
